@@ -1,0 +1,151 @@
+"""User-facing messages, Chinese first, English second.
+
+Every message a user sees is a key here, with ``str.format`` fields. Errors carry the
+key and the fields, and the outermost layer (CLI or page) picks the language. Each
+message says what was wrong and what to do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+LANGS = ("zh", "en")
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # configuration and database
+    "config_bad_value": (
+        "设置 {name} 的值“{value}”无效（来自 {origin}）。请按 docs/settings.md 改正后重试。",
+        "Setting {name} has an invalid value '{value}' (from {origin}). "
+        "Fix it as docs/settings.md describes and try again.",
+    ),
+    "config_bad_toml": (
+        "配置文件 {path} 不是有效的 TOML：{detail}。请改正该文件后重试。",
+        "The configuration file {path} is not valid TOML: {detail}. Fix the file and try again.",
+    ),
+    "config_unknown_key": (
+        "配置文件 {path} 中有未知设置：{name}。可用设置见 docs/settings.md。",
+        "The configuration file {path} has unknown settings: {name}. "
+        "See docs/settings.md for the settings that exist.",
+    ),
+    "config_missing": (
+        "找不到配置文件 {path}。请检查路径，或去掉 --config 使用默认设置。",
+        "Configuration file {path} not found. Check the path, or drop --config to use defaults.",
+    ),
+    "db_unreachable": (
+        "无法连接数据库 {url}：{detail}。请确认数据库服务已启动、URL 正确（--db 或 YUANJIAO_DB_URL）。",
+        "Cannot connect to the database {url}: {detail}. Check that the database server is "
+        "running and the URL is right (--db or YUANJIAO_DB_URL).",
+    ),
+    # catalog
+    "item_not_found": (
+        "找不到编号为 {item_id} 的课件。请用 `yuanjiao items` 查看现有编号。",
+        "No item with id {item_id}. Run `yuanjiao items` to list the ids that exist.",
+    ),
+    "theme_unknown": (
+        "未知主题“{theme}”。可选：{choices}。",
+        "Unknown theme '{theme}'. Choose one of: {choices}.",
+    ),
+    "bad_page": (
+        "参数 {name} 的值“{value}”无效：应为 {expected}。",
+        "Parameter {name} has an invalid value '{value}': expected {expected}.",
+    ),
+    "page_not_found": (
+        "找不到页面 {path}。请从首页重新进入。",
+        "There is no page at {path}. Start again from the home page.",
+    ),
+    "internal_error": (
+        "服务器内部错误。请把终端上的错误信息告诉管理员。",
+        "Internal server error. Show the error printed on the server's terminal to the administrator.",
+    ),
+    # scanning: reasons a file is in the scan errors
+    "scan_empty": (
+        "文件是空的（0 字节），可能下载失败。请重新下载该课件。",
+        "The file is empty (0 bytes), probably a failed download. Download the courseware again.",
+    ),
+    "scan_truncated": (
+        "文件不完整：{detail}。可能下载中断，请重新下载或重新拷贝。",
+        "The file is incomplete: {detail}. The download was probably cut off; "
+        "download or copy it again.",
+    ),
+    "scan_not_media": (
+        "无法识别为音视频：{detail}。请确认文件未损坏、扩展名正确。",
+        "Not recognized as audio or video: {detail}. Check that the file is not damaged "
+        "and that its extension is right.",
+    ),
+    "scan_no_streams": (
+        "文件中没有音频或视频流。请确认这是一个课件视频。",
+        "The file has no audio or video stream. Check that it is really a courseware video.",
+    ),
+    "scan_probe_timeout": (
+        "分析文件超时（超过 {seconds} 秒）。文件可能损坏；如确实很大，请调高 probe_timeout 设置。",
+        "Analysing the file took longer than {seconds} s. It may be damaged; if it is just "
+        "very large, raise the probe_timeout setting.",
+    ),
+    "scan_bad_document": (
+        "文档已损坏或不是 {expected} 格式（文件头不符）。请重新下载该文档。",
+        "The document is damaged or not a {expected} file (its header does not match). "
+        "Download it again.",
+    ),
+    "scan_unreadable": (
+        "无法读取文件：{detail}。请检查文件权限和磁盘。",
+        "Cannot read the file: {detail}. Check the file's permissions and the disk.",
+    ),
+    "scan_symlink_outside": (
+        "这是指向媒体库之外（{target}）的链接，出于安全没有读取。请把文件本身放进媒体库。",
+        "This is a link to a place outside the library ({target}); it was not read, for safety. "
+        "Put the file itself into the library.",
+    ),
+    "scan_broken_symlink": (
+        "链接指向的文件不存在（{target}）。请删除该链接或恢复目标文件。",
+        "The link points to a file that does not exist ({target}). Remove the link or restore "
+        "its target.",
+    ),
+    "scan_root_missing": (
+        "媒体库目录 {root} 不存在或不是文件夹。请检查路径。",
+        "Library root {root} does not exist or is not a folder. Check the path.",
+    ),
+    # CLI
+    "scan_summary": (
+        "扫描完成：新增 {added}，更新 {updated}，移动 {moved}，未变 {unchanged}，"
+        "移除 {removed}，错误 {errors}（用时 {seconds:.1f} 秒）",
+        "Scan finished: {added} added, {updated} updated, {moved} moved, {unchanged} unchanged, "
+        "{removed} removed, {errors} errors ({seconds:.1f} s)",
+    ),
+    "scan_errors_hint": (
+        "有 {errors} 个文件未能收录，运行 `yuanjiao scan-errors` 查看原因。",
+        "{errors} files could not be catalogued; run `yuanjiao scan-errors` to see why.",
+    ),
+    "scan_no_roots": (
+        "没有指定媒体库目录。请写出目录，例如 `yuanjiao scan /srv/courseware`，"
+        "或在设置 library_roots 中配置。",
+        "No library root given. Name one, e.g. `yuanjiao scan /srv/courseware`, "
+        "or set library_roots.",
+    ),
+    "scan_progress": ("扫描", "Scanning"),
+    "scan_interrupted": (
+        "扫描被中断。已收录的条目都完整保存；再次运行同一命令即可继续。",
+        "Scan interrupted. Everything catalogued so far is complete; run the same command "
+        "again to carry on.",
+    ),
+    "theme_set": (
+        "已把 {item_id}《{title}》的主题设为 {theme_label}（{theme}）；以后重新扫描也会保留。",
+        "Item {item_id} '{title}' now has theme {theme_label} ({theme}); rescans keep it.",
+    ),
+    "theme_cleared": (
+        "已取消 {item_id}《{title}》的人工主题，恢复自动分类：{theme_label}。",
+        "Item {item_id} '{title}' has its manual theme removed; automatic theme: {theme_label}.",
+    ),
+    "serve_listening": (
+        "远教已启动：在浏览器打开 http://{host}:{port}/ （按 Ctrl-C 停止）",
+        "Yuanjiao is running: open http://{host}:{port}/ in a browser (Ctrl-C stops it)",
+    ),
+    "no_items": ("目录中还没有课件。先运行 `yuanjiao scan 目录`。",
+                 "The catalog is empty. Run `yuanjiao scan FOLDER` first."),
+    "no_scan_errors": ("没有扫描错误。", "No scan errors."),
+}
+
+
+def message(key: str, lang: str = "zh", **fields: Any) -> str:
+    zh, en = MESSAGES[key]
+    template = en if lang == "en" else zh
+    return template.format(**fields)

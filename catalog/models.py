@@ -1,0 +1,162 @@
+"""Catalog tables. Paths are stored relative to their library root (as beets does).
+
+A file name is stored twice: ``rel_path`` is the readable text shown to people (GBK
+names decoded), ``rel_path_raw`` the exact bytes on disk, used to open the file and as
+the identity of the path. Old Windows discs carry GBK bytes that are not UTF-8, and a
+database text column cannot hold them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+# Named constraints so Alembic migrations are the same on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite hands back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class LibraryRoot(Base):
+    __tablename__ = "library_roots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(Text, unique=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_scan_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Item(Base):
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("root_id", "rel_path_raw", name="uq_items_root_path"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    root_id: Mapped[int] = mapped_column(ForeignKey("library_roots.id"), index=True)
+    rel_path: Mapped[str] = mapped_column(Text)
+    rel_path_raw: Mapped[bytes] = mapped_column(LargeBinary)
+    title: Mapped[str] = mapped_column(Text)
+    title_source: Mapped[str] = mapped_column(String(16))  # tag | nfo | txt | filename
+    description: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    theme: Mapped[str] = mapped_column(String(16), index=True)
+    theme_reason: Mapped[str] = mapped_column(Text, default="")
+    theme_confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    kind: Mapped[str] = mapped_column(String(16), index=True)  # video | audio | document
+    size: Mapped[int] = mapped_column(BigInteger)
+    mtime_ns: Mapped[int] = mapped_column(BigInteger)
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    duration: Mapped[float | None] = mapped_column(Float)
+    container: Mapped[str] = mapped_column(String(64), default="")
+    video_codec: Mapped[str] = mapped_column(String(32), default="")
+    audio_codec: Mapped[str] = mapped_column(String(32), default="")
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    streams: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    browser_playable: Mapped[bool] = mapped_column(Boolean, default=False)
+    missing_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    root: Mapped[LibraryRoot] = relationship()
+    override: Mapped[ThemeOverride | None] = relationship(back_populates="item", uselist=False)
+
+
+class ThemeOverride(Base):
+    """An organizer's theme for one item; wins over the rules and survives rescans/moves."""
+
+    __tablename__ = "theme_overrides"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), unique=True)
+    theme: Mapped[str] = mapped_column(String(16))
+    set_by: Mapped[str] = mapped_column(String(64), default="")
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    item: Mapped[Item] = relationship(back_populates="override")
+
+
+class ScanRun(Base):
+    __tablename__ = "scan_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # running | finished | interrupted (a run found still "running" by a later scan died)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    roots: Mapped[list[str]] = mapped_column(JSON, default=list)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    moved: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    removed: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    probed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ScanError(Base):
+    """The current problem with one path; cleared when the path scans cleanly or vanishes."""
+
+    __tablename__ = "scan_errors"
+    __table_args__ = (
+        UniqueConstraint("root_id", "rel_path_raw", name="uq_scan_errors_root_path"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    root_id: Mapped[int] = mapped_column(ForeignKey("library_roots.id"), index=True)
+    rel_path: Mapped[str] = mapped_column(Text)
+    rel_path_raw: Mapped[bytes] = mapped_column(LargeBinary)
+    reason: Mapped[str] = mapped_column(String(32))  # a key of catalog.messages
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    mtime_ns: Mapped[int | None] = mapped_column(BigInteger)
+    scan_id: Mapped[int | None] = mapped_column(ForeignKey("scan_runs.id"))
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    root: Mapped[LibraryRoot] = relationship()

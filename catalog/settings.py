@@ -1,0 +1,174 @@
+"""Every setting is declared once here: name, default, type, help.
+
+The CLI, docs/settings.md and a test that fails when a setting is undocumented all
+read the `SETTINGS` table. Values come from, lowest to highest precedence: the
+defaults, the TOML file (``<data dir>/yuanjiao.toml`` or ``--config``), ``YUANJIAO_*``
+environment variables, and command-line options.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from catalog.errors import ConfigError
+
+ENV_PREFIX = "YUANJIAO_"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    kind: type
+    help_zh: str
+    help_en: str
+
+
+def _cpu_count() -> int:
+    return os.cpu_count() or 1
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("data_dir", "~/.local/share/yuanjiao", str,
+            "数据目录：默认 SQLite 数据库、搜索索引和缓存都放在这里",
+            "Data directory: the default SQLite database, search index and caches live here"),
+    Setting("db_url", "", str,
+            "数据库 URL；为空时使用数据目录下的 SQLite（catalog.sqlite3）。"
+            "PostgreSQL 例：postgresql+psycopg://user@127.0.0.1:5432/yuanjiao",
+            "Database URL; empty means SQLite (catalog.sqlite3) in the data directory. "
+            "PostgreSQL example: postgresql+psycopg://user@127.0.0.1:5432/yuanjiao"),
+    Setting("library_roots", [], list,
+            "媒体库根目录列表（下载的课件、光盘镜像所在的文件夹）",
+            "Library roots: folders holding downloaded courseware and disc images"),
+    Setting("probe_workers", 0, int,
+            "并行运行 ffprobe 的数量；0 表示按 CPU 核数自动选择",
+            "How many ffprobe runs at once; 0 picks from the CPU count"),
+    Setting("probe_timeout", 60.0, float,
+            "单个文件 ffprobe 的超时（秒）；超时的文件记为扫描错误",
+            "Seconds one ffprobe run may take; a file that takes longer is a scan error"),
+    Setting("ffprobe", "ffprobe", str,
+            "ffprobe 程序路径", "Path of the ffprobe program"),
+    Setting("ffmpeg", "ffmpeg", str,
+            "ffmpeg 程序路径", "Path of the ffmpeg program"),
+    Setting("host", "127.0.0.1", str,
+            "网页服务监听地址；局域网内终端访问请设为 0.0.0.0",
+            "Address the web server listens on; 0.0.0.0 for terminals on the LAN"),
+    Setting("port", 8000, int, "网页服务端口", "Port the web server listens on"),
+    Setting("lang", "zh", str,
+            "命令行消息语言：zh（默认）或 en", "Language of CLI messages: zh (default) or en"),
+)
+
+SETTINGS_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    db_url: str
+    library_roots: tuple[Path, ...] = ()
+    probe_workers: int = 0
+    probe_timeout: float = 60.0
+    ffprobe: str = "ffprobe"
+    ffmpeg: str = "ffmpeg"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    lang: str = "zh"
+    sources: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def effective_probe_workers(self) -> int:
+        return self.probe_workers if self.probe_workers > 0 else _cpu_count()
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def _coerce(setting: Setting, value: Any, origin: str) -> Any:
+    try:
+        if setting.kind is list:
+            if isinstance(value, str):
+                return [part for part in value.split(os.pathsep) if part]
+            if isinstance(value, list | tuple):
+                return [str(v) for v in value]
+            raise TypeError(type(value).__name__)
+        if setting.kind is bool and isinstance(value, str):
+            return value.strip().lower() in {"1", "true", "yes", "on"}
+        return setting.kind(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(
+            "config_bad_value", name=setting.name, value=str(value), origin=origin
+        ) from exc
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("config_bad_toml", path=str(path), detail=str(exc)) from exc
+    unknown = sorted(set(data) - set(SETTINGS_BY_NAME))
+    if unknown:
+        raise ConfigError("config_unknown_key", path=str(path), name=", ".join(unknown))
+    return data
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> Settings:
+    """Resolve settings from defaults < TOML < environment < overrides (CLI options).
+
+    The data directory decides where the default TOML file is looked for, so it is
+    resolved first from the environment and overrides alone.
+    """
+    env = os.environ if environ is None else environ
+    cli = {k: v for k, v in (overrides or {}).items() if v is not None}
+    values: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+    sources = {s.name: "default" for s in SETTINGS}
+
+    def apply(layer: Mapping[str, Any], origin: str) -> None:
+        for name, raw in layer.items():
+            values[name] = _coerce(SETTINGS_BY_NAME[name], raw, origin)
+            sources[name] = origin
+
+    env_layer = {
+        s.name: env[ENV_PREFIX + s.name.upper()]
+        for s in SETTINGS
+        if env.get(ENV_PREFIX + s.name.upper(), "") != ""
+    }
+    data_dir_hint = cli.get("data_dir") or env_layer.get("data_dir") or values["data_dir"]
+    if config_file is None and env.get(ENV_PREFIX + "CONFIG"):
+        config_file = Path(env[ENV_PREFIX + "CONFIG"])
+    toml_path = config_file or Path(str(data_dir_hint)).expanduser() / "yuanjiao.toml"
+    if config_file is not None and not toml_path.is_file():
+        raise ConfigError("config_missing", path=str(toml_path))
+    if toml_path.is_file():
+        apply(_read_toml(toml_path), str(toml_path))
+    apply(env_layer, "environment")
+    apply(cli, "command line")
+
+    data_dir = Path(str(values["data_dir"])).expanduser().resolve()
+    db_url = values["db_url"] or f"sqlite:///{data_dir / 'catalog.sqlite3'}"
+    if values["lang"] not in {"zh", "en"}:
+        raise ConfigError("config_bad_value", name="lang", value=values["lang"],
+                          origin=sources["lang"])
+    return Settings(
+        data_dir=data_dir,
+        db_url=db_url,
+        library_roots=tuple(Path(p).expanduser().resolve() for p in values["library_roots"]),
+        probe_workers=values["probe_workers"],
+        probe_timeout=values["probe_timeout"],
+        ffprobe=values["ffprobe"],
+        ffmpeg=values["ffmpeg"],
+        host=values["host"],
+        port=values["port"],
+        lang=values["lang"],
+        sources=sources,
+    )
