@@ -63,9 +63,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The file is empty (0 bytes), probably a failed download. Download the courseware again.",
     ),
     "scan_truncated": (
-        "文件不完整：{detail}。可能下载中断，请重新下载或重新拷贝。",
-        "The file is incomplete: {detail}. The download was probably cut off; "
-        "download or copy it again.",
+        "文件不完整：按文件头应有 {expected} 字节，实际只有 {actual} 字节。"
+        "可能下载中断，请重新下载或重新拷贝。",
+        "The file is incomplete: its header says {expected} bytes, but only {actual} are "
+        "there. The download was probably cut off; download or copy it again.",
     ),
     "scan_not_media": (
         "无法识别为音视频：{detail}。请确认文件未损坏、扩展名正确。",
@@ -149,3 +150,27 @@ def message(key: str, lang: str = "zh", **fields: Any) -> str:
     zh, en = MESSAGES[key]
     template = en if lang == "en" else zh
     return template.format(**fields)
+
+MESSAGES.update({
+    "tool_missing": (
+        "找不到程序 {tool}。请安装 ffmpeg（Debian/Ubuntu：sudo apt-get install ffmpeg），"
+        "或在设置 {setting} 中写明它的路径。",
+        "Program {tool} not found. Install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg) "
+        "or set its path in the {setting} setting.",
+    ),
+})
+
+MESSAGES.update({
+    "scan_locked": (
+        "另一个扫描正在进行（锁文件 {path}）。请等它结束后再试。",
+        "Another scan is running (lock file {path}). Wait for it to finish and try again.",
+    ),
+})
+
+MESSAGES.update({
+    "scan_internal": (
+        "分析此文件时程序出错（{detail}）。已跳过；请把这条信息报告给开发者。",
+        "The program failed while examining this file ({detail}). It was skipped; please "
+        "report this message to the developers.",
+    ),
+})

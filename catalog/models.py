@@ -85,7 +85,9 @@ class Item(Base):
     title_source: Mapped[str] = mapped_column(String(16))  # tag | nfo | txt | filename
     description: Mapped[str] = mapped_column(Text, default="")
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # theme is what everyone sees: the override when one is set, else rule_theme.
     theme: Mapped[str] = mapped_column(String(16), index=True)
+    rule_theme: Mapped[str] = mapped_column(String(16))
     theme_reason: Mapped[str] = mapped_column(Text, default="")
     theme_confidence: Mapped[float] = mapped_column(Float, default=0.0)
     kind: Mapped[str] = mapped_column(String(16), index=True)  # video | audio | document

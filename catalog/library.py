@@ -1,0 +1,163 @@
+"""Queries and changes on the catalog: items, roots, overrides, scan errors.
+
+Functions take an open SQLAlchemy session; callers own the transaction.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from catalog.errors import NotFound
+from catalog.models import Item, LibraryRoot, ScanError, ScanRun, ThemeOverride, utcnow
+from catalog.themes import Theme, theme_label
+
+
+@dataclass(frozen=True)
+class Page:
+    items: Sequence[Item]
+    total: int
+    page: int
+    per_page: int
+
+
+def get_or_create_root(session: Session, path: Path) -> LibraryRoot:
+    text = os.fsdecode(path)
+    root = session.scalar(select(LibraryRoot).where(LibraryRoot.path == text))
+    if root is None:
+        root = LibraryRoot(path=text)
+        session.add(root)
+        session.flush()
+    return root
+
+
+def visible_items() -> Any:
+    return select(Item).where(Item.missing_since.is_(None))
+
+
+def list_items(session: Session, theme: str | None = None, page: int = 1,
+               per_page: int = 50) -> Page:
+    query = visible_items()
+    if theme is not None:
+        query = query.where(Item.theme == theme)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.options(selectinload(Item.root), selectinload(Item.override))
+        .order_by(Item.theme, Item.title, Item.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return Page(rows, total, page, per_page)
+
+
+def all_items(session: Session, theme: str | None = None) -> Sequence[Item]:
+    query = visible_items().options(selectinload(Item.root), selectinload(Item.override))
+    if theme is not None:
+        query = query.where(Item.theme == theme)
+    return session.scalars(query.order_by(Item.theme, Item.title, Item.id)).all()
+
+
+def get_item(session: Session, item_id: int) -> Item:
+    item = session.get(Item, item_id, options=[selectinload(Item.root)])
+    if item is None or item.missing_since is not None:
+        raise NotFound("item_not_found", item_id=item_id)
+    return item
+
+
+def set_theme_override(session: Session, item_id: int, theme: Theme | None,
+                       set_by: str = "") -> Item:
+    """Pin an item to a theme (``None`` removes the pin and restores the rules' theme)."""
+    item = get_item(session, item_id)
+    current = session.scalar(select(ThemeOverride).where(ThemeOverride.item_id == item_id))
+    if theme is None:
+        if current is not None:
+            session.delete(current)
+        item.theme = item.rule_theme
+    else:
+        if current is None:
+            session.add(ThemeOverride(item_id=item_id, theme=theme.value, set_by=set_by))
+        else:
+            current.theme, current.set_by, current.set_at = theme.value, set_by, utcnow()
+        item.theme = theme.value
+    item.updated_at = utcnow()
+    session.flush()
+    return item
+
+
+def override_for(session: Session, item_id: int) -> str | None:
+    return session.scalar(select(ThemeOverride.theme).where(ThemeOverride.item_id == item_id))
+
+
+def list_scan_errors(session: Session) -> Sequence[ScanError]:
+    return session.scalars(
+        select(ScanError).options(selectinload(ScanError.root))
+        .order_by(ScanError.root_id, ScanError.rel_path)
+    ).all()
+
+
+def last_scan(session: Session) -> ScanRun | None:
+    return session.scalar(select(ScanRun).order_by(ScanRun.id.desc()).limit(1))
+
+
+def theme_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(
+        visible_items().with_only_columns(Item.theme, func.count()).group_by(Item.theme)
+    ).all()
+    return {theme: count for theme, count in rows}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def item_json(item: Item, lang: str = "zh") -> dict[str, Any]:
+    """The API's item: stable English field names, shared by the API and the CLI."""
+    return {
+        "id": item.id,
+        "title": item.title,
+        "title_source": item.title_source,
+        "description": item.description,
+        "tags": list(item.tags),
+        "theme": item.theme,
+        "theme_label": theme_label(item.theme, lang),
+        "theme_reason": item.theme_reason,
+        "theme_confidence": item.theme_confidence,
+        "theme_overridden": item.override is not None,
+        "kind": item.kind,
+        "root": item.root.path,
+        "path": item.rel_path,
+        "size": item.size,
+        "mtime": item.mtime_ns / 1e9,
+        "fingerprint": item.fingerprint,
+        "duration": item.duration,
+        "container": item.container,
+        "video_codec": item.video_codec or None,
+        "audio_codec": item.audio_codec or None,
+        "width": item.width,
+        "height": item.height,
+        "streams": list(item.streams),
+        "browser_playable": item.browser_playable,
+        "added_at": _iso(item.added_at),
+        "updated_at": _iso(item.updated_at),
+    }
+
+
+def scan_error_json(error: ScanError, lang: str = "zh") -> dict[str, Any]:
+    from catalog.messages import message
+
+    return {
+        "root": error.root.path,
+        "path": error.rel_path,
+        "reason": error.reason,
+        "message": message(error.reason, lang, **error.detail),
+        "size": error.size,
+        "seen_at": _iso(error.seen_at),
+        "scan_id": error.scan_id,
+    }

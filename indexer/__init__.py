@@ -1,0 +1,1 @@
+"""Turning library roots into the catalog: walk, name, classify, probe, upsert, index."""

@@ -1,0 +1,145 @@
+"""Examine one new or changed file: is it a known file moved here, or what is it?
+
+Runs in a worker thread: reads the file and runs ffprobe, writes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from catalog.scans import ItemData, KnownFile
+from catalog.settings import Settings
+from indexer.classify import Evidence, classify
+from indexer.names import clean_title, decode_name
+from indexer.sidecars import Sidecar, read_sidecar
+from indexer.walk import FoundFile
+from media.documents import document_format
+from media.errors import MediaError
+from media.fingerprint import fingerprint_file
+from media.normalize import ProbeResult
+from media.probe import probe_media
+
+if TYPE_CHECKING:
+    from indexer.pipeline import MoveCandidates
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Examined:
+    found: FoundFile
+    probed: bool = False
+
+    @property
+    def found_rel_path(self) -> str:
+        return decode_name(self.found.rel_raw)
+
+
+@dataclass(frozen=True)
+class Moved(Examined):
+    item_id: int = 0
+
+
+@dataclass(frozen=True)
+class Described(Examined):
+    data: ItemData = field(default=None)  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Failed(Examined):
+    reason: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def examine_file(found: FoundFile, existing: KnownFile | None, root_name: str,
+                 candidates: MoveCandidates, settings: Settings) -> Examined:
+    """Never raises: whatever goes wrong with one file is that file's scan error."""
+    try:
+        return _examine(found, existing, root_name, candidates, settings)
+    except Exception as exc:  # a bug or an odd file must not stop the whole scan
+        log.exception("examining %r failed", found.abs_raw)
+        return Failed(found, reason="scan_internal", detail={"detail": repr(exc)[:300]})
+
+
+def _examine(found: FoundFile, existing: KnownFile | None, root_name: str,
+             candidates: MoveCandidates, settings: Settings) -> Examined:
+    try:
+        fingerprint = fingerprint_file(found.abs_raw, found.size)
+    except OSError as exc:
+        return Failed(found, reason="scan_unreadable", detail={"detail": exc.strerror or str(exc)})
+    if existing is None and found.size > 0:
+        moved = candidates.claim(fingerprint)
+        if moved is not None:
+            return Moved(found, item_id=moved.id)
+    try:
+        if found.category == "document":
+            return Described(found, data=_describe_document(found, fingerprint, root_name))
+        probe = probe_media(found.abs_raw, found.size, settings.ffprobe, settings.probe_timeout)
+    except MediaError as exc:
+        probed = exc.key not in {"scan_empty", "scan_truncated"}
+        return Failed(found, probed=probed, reason=exc.key, detail=exc.fields)
+    except OSError as exc:
+        return Failed(found, reason="scan_unreadable", detail={"detail": exc.strerror or str(exc)})
+    return Described(found, probed=True, data=_describe_media(found, fingerprint, root_name, probe))
+
+
+def _evidence(found: FoundFile, root_name: str, title: str, sidecar: Sidecar | None,
+              description: str, tags: tuple[str, ...]) -> Evidence:
+    rel = decode_name(found.rel_raw)
+    folders = (root_name, *rel.split("/")[:-1])
+    stem = os.path.splitext(rel.split("/")[-1])[0]
+    return Evidence(title=title, filename=clean_title(stem), folders=folders,
+                    description=description, tags=tags)
+
+
+def _title(found: FoundFile, tag_title: str, sidecar: Sidecar | None) -> tuple[str, str]:
+    if tag_title and not tag_title.lower().startswith(("http", "www.")):
+        return tag_title, "tag"
+    if sidecar is not None and sidecar.title:
+        return sidecar.title, sidecar.source
+    stem = os.path.splitext(decode_name(os.path.basename(found.rel_raw)))[0]
+    return clean_title(stem), "filename"
+
+
+def _item_data(found: FoundFile, fingerprint: str, root_name: str, kind: str, tag_title: str,
+               tag_description: str, tag_genres: tuple[str, ...], **media: Any) -> ItemData:
+    sidecar = read_sidecar(found.abs_raw)
+    title, title_source = _title(found, tag_title, sidecar)
+    description = (sidecar.description if sidecar else "") or tag_description
+    tags = tuple(dict.fromkeys((*(sidecar.tags if sidecar else ()), *tag_genres)))
+    verdict = classify(_evidence(found, root_name, title, sidecar, description, tags))
+    return ItemData(
+        rel_path=decode_name(found.rel_raw), rel_path_raw=found.rel_raw, size=found.size,
+        mtime_ns=found.mtime_ns, fingerprint=fingerprint, kind=kind, title=title,
+        title_source=title_source, rule_theme=verdict.theme.value, theme_reason=verdict.reason,
+        theme_confidence=verdict.confidence, description=description, tags=tags, **media,
+    )
+
+
+def _describe_media(found: FoundFile, fingerprint: str, root_name: str,
+                    probe: ProbeResult) -> ItemData:
+    video, audio = probe.video, probe.audio
+    return _item_data(
+        found, fingerprint, root_name, probe.kind or "video", probe.title, probe.description,
+        probe.tags,
+        duration=probe.duration, container=probe.container,
+        video_codec=video.codec if video else "", audio_codec=audio.codec if audio else "",
+        width=video.width if video else None, height=video.height if video else None,
+        streams=tuple(s.as_json() for s in probe.streams),
+        browser_playable=probe.browser_playable,
+    )
+
+
+def _describe_document(found: FoundFile, fingerprint: str, root_name: str) -> ItemData:
+    if found.size == 0:
+        raise MediaError("scan_empty")
+    name, ok = document_format(found.abs_raw)
+    if not ok:
+        raise MediaError("scan_bad_document", expected=name)
+    ext = os.path.splitext(found.rel_raw)[1].decode("ascii", "replace").lstrip(".").lower()
+    # PDF opens in every browser's own viewer; Office files are downloaded.
+    return _item_data(found, fingerprint, root_name, "document", "", "", (),
+                      container=ext, browser_playable=ext == "pdf")

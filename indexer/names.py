@@ -1,0 +1,47 @@
+"""File names from old Windows discs and downloads: GBK bytes, site tags, track numbers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SITE_TAG = re.compile(
+    r"[\[【(（]\s*(?:www\.|https?://)?[\w-]+(?:\.[\w-]+)*\.(?:com|cn|net|org|gov)(?:\.cn)?\s*[\]】)）]",
+    re.IGNORECASE,
+)
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_TRACK_NUMBER = re.compile(r"^\d{1,3}(?:[\s._\-、]+)(?=\D)")
+_SEPARATORS = re.compile(r"[_\s]+")
+
+
+def decode_name(raw: bytes) -> str:
+    """Readable text for a name's bytes: UTF-8, else GB18030 (a superset of GBK), else
+    UTF-8 with replacement characters. Never raises."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", errors="replace")
+
+
+def decode_text(data: bytes) -> str:
+    """Sidecar text (.txt, .nfo, .srt) in UTF-8 (with or without BOM) or GBK."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    return decode_name(data)
+
+
+def clean_title(stem: str) -> str:
+    """A title from a file name: drop site tags, URLs and leading track numbers; turn
+    underscores into spaces; fold full-width letters and digits (NFKC)."""
+    title = unicodedata.normalize("NFKC", stem)
+    title = _SITE_TAG.sub(" ", title)
+    title = _URL.sub(" ", title)
+    title = _TRACK_NUMBER.sub("", title.strip())
+    title = _SEPARATORS.sub(" ", title).strip(" -.")
+    return title or stem.strip()

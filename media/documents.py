@@ -1,0 +1,31 @@
+"""Documents (PDF, Office) are catalogued as items; their first bytes must match their type."""
+
+from __future__ import annotations
+
+import os
+
+# Legacy Office files are OLE2 compound files; the new ones are ZIP packages.
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP = b"PK\x03\x04"
+
+DOCUMENT_SIGNATURES: dict[str, tuple[str, tuple[bytes, ...]]] = {
+    ".pdf": ("PDF", (b"%PDF-",)),
+    ".doc": ("Word", (OLE2,)),
+    ".docx": ("Word", (ZIP,)),
+    ".ppt": ("PowerPoint", (OLE2,)),
+    ".pptx": ("PowerPoint", (ZIP,)),
+    ".xls": ("Excel", (OLE2,)),
+    ".xlsx": ("Excel", (ZIP,)),
+    ".wps": ("WPS", (OLE2,)),
+}
+
+
+def document_format(path: str | bytes | os.PathLike[str]) -> tuple[str, bool]:
+    """(format name, whether the header matches); the extension names what it should be."""
+    ext = os.path.splitext(os.fsdecode(os.fspath(path)))[1].lower()
+    name, signatures = DOCUMENT_SIGNATURES[ext]
+    with open(path, "rb") as f:
+        head = f.read(1024)
+    # Some PDF writers put a few bytes of junk before the header; readers accept 1 KiB.
+    ok = any(head.startswith(sig) or (sig == b"%PDF-" and sig in head) for sig in signatures)
+    return name, ok

@@ -1,0 +1,73 @@
+"""The one adapter over ffmpeg-python (last release 2019) and the ffmpeg/ffprobe binaries.
+
+Replacing ffmpeg-python must touch this file only. Every argument list is built here from
+catalog data; no user-provided URL or protocol ever reaches ffmpeg: inputs are absolute
+paths under the library roots, always prefixed with ``file:`` so a name such as
+``http:x.mp4`` or ``-i`` cannot be read as a protocol or an option.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from typing import Any
+
+import ffmpeg
+from ffmpeg._utils import convert_kwargs_to_cmd_line_args
+
+from media.errors import ProbeFailed, ToolMissing
+
+
+def file_input(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> str:
+    """An input argument that ffmpeg reads only through its file protocol."""
+    name = os.fsdecode(os.path.abspath(os.fspath(path)))
+    return "file:" + name
+
+
+def require_tool(binary: str, setting: str) -> str:
+    found = shutil.which(binary)
+    if found is None:
+        raise ToolMissing("tool_missing", tool=binary, setting=setting)
+    return found
+
+
+def ffprobe_argv(binary: str, path: str | bytes | os.PathLike[str]) -> list[str]:
+    options = convert_kwargs_to_cmd_line_args({
+        "v": "error",
+        "show_format": None,
+        "show_streams": None,
+        "of": "json",
+        "protocol_whitelist": "file",
+    })
+    return [binary, *options, file_input(path)]
+
+
+def run_ffprobe(binary: str, path: str | bytes | os.PathLike[str], timeout: float) -> dict[str, Any]:
+    """ffprobe's JSON for one file.
+
+    ffmpeg-python's own ``probe`` has no timeout and decodes output strictly; a damaged
+    file can make ffprobe spin, and tags in old files carry stray bytes, so we run the
+    same command ourselves with both handled, raising ffmpeg-python's ``Error`` type.
+    """
+    argv = ffprobe_argv(binary, path)
+    try:
+        done = subprocess.run(argv, capture_output=True, timeout=timeout, check=False)
+    except FileNotFoundError as exc:
+        raise ToolMissing("tool_missing", tool=binary, setting="ffprobe") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise ProbeFailed("scan_probe_timeout", seconds=f"{timeout:g}") from exc
+    if done.returncode != 0:
+        raise ffmpeg.Error("ffprobe", done.stdout, done.stderr)
+    data: dict[str, Any] = json.loads(done.stdout.decode("utf-8", errors="replace") or "{}")
+    return data
+
+
+def ffprobe_error_detail(error: ffmpeg.Error) -> str:
+    """The last line ffprobe printed, without the path (which the user already sees)."""
+    text = (error.stderr or b"").decode("utf-8", errors="replace").strip()
+    last = text.splitlines()[-1] if text else "ffprobe failed"
+    if ": " in last and last.startswith("file:"):
+        last = last.rsplit(": ", 1)[-1]
+    return last

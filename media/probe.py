@@ -1,0 +1,44 @@
+"""Probe one media file: checks that cost nothing first, then ffprobe, then normalize."""
+
+from __future__ import annotations
+
+import os
+
+import ffmpeg
+
+from media.errors import ProbeFailed
+from media.ffmpeg import ffprobe_error_detail, run_ffprobe
+from media.integrity import find_truncation
+from media.normalize import ProbeResult, normalize_probe
+
+# Demuxers that "succeed" on things that are not courseware: a text file read as ANSI
+# art, a single picture renamed to .avi.
+NOT_MEDIA_CONTAINERS = {"tty", "image2", "txt"}
+
+
+def _looks_like_picture(result: ProbeResult) -> bool:
+    return result.container in NOT_MEDIA_CONTAINERS or result.container.endswith("_pipe")
+
+
+def probe_media(
+    path: str | bytes | os.PathLike[str],
+    size: int,
+    ffprobe: str = "ffprobe",
+    timeout: float = 60.0,
+) -> ProbeResult:
+    """What the file holds, or ProbeFailed with the reason a person can act on."""
+    if size == 0:
+        raise ProbeFailed("scan_empty")
+    truncation = find_truncation(path, size)
+    if truncation is not None:
+        raise ProbeFailed("scan_truncated", expected=truncation.expected, actual=truncation.actual)
+    try:
+        data = run_ffprobe(ffprobe, path, timeout)
+    except ffmpeg.Error as exc:
+        raise ProbeFailed("scan_not_media", detail=ffprobe_error_detail(exc)) from exc
+    result = normalize_probe(data)
+    if _looks_like_picture(result):
+        raise ProbeFailed("scan_not_media", detail=f"format {result.container}")
+    if result.kind is None:
+        raise ProbeFailed("scan_no_streams")
+    return result

@@ -1,0 +1,220 @@
+"""The `yuanjiao` command. Exit codes: 0 done; 1 done with a problem the message names
+(e.g. a library root missing); 2 wrong usage; 3 something named does not exist;
+4 configuration or database unavailable; 130 interrupted."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from catalog.db import Database
+from catalog.errors import ConfigError, DatabaseUnavailable, NotFound, YuanjiaoError
+from catalog.messages import message
+from catalog.settings import Settings, load_settings
+from catalog.themes import parse_theme, theme_label
+
+EXIT_PROBLEM, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_UNAVAILABLE, EXIT_INTERRUPTED = 1, 2, 3, 4, 130
+
+
+@dataclass
+class Context:
+    settings: Settings
+
+    @property
+    def lang(self) -> str:
+        return self.settings.lang
+
+    def say(self, key: str, **fields: Any) -> None:
+        click.echo(message(key, self.lang, **fields))
+
+    def fail(self, error: YuanjiaoError) -> NoReturn:
+        click.echo(error.message(self.lang), err=True)
+        if isinstance(error, NotFound):
+            sys.exit(EXIT_NOT_FOUND)
+        if isinstance(error, ConfigError | DatabaseUnavailable):
+            sys.exit(EXIT_UNAVAILABLE)
+        sys.exit(EXIT_PROBLEM)
+
+    def open_db(self) -> Database:
+        try:
+            return Database.open(self.settings)
+        except YuanjiaoError as exc:
+            self.fail(exc)
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(help="远教：党员远程教育课件目录与播放服务。\n\n"
+                  "Yuanjiao: courseware catalog and streaming server for party-member "
+                  "remote education.")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              envvar="YUANJIAO_DATA_DIR", help="数据目录 / data directory "
+              "(env YUANJIAO_DATA_DIR)")
+@click.option("--db", "db_url", envvar="YUANJIAO_DB_URL",
+              help="数据库 URL / database URL (env YUANJIAO_DB_URL)")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML 配置文件 / TOML settings file (env YUANJIAO_CONFIG)")
+@click.option("--lang", type=click.Choice(["zh", "en"]), envvar="YUANJIAO_LANG",
+              help="消息语言 / message language (env YUANJIAO_LANG)")
+@click.version_option(package_name="yuanjiao")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path | None, db_url: str | None,
+        config_file: Path | None, lang: str | None) -> None:
+    overrides = {"data_dir": str(data_dir) if data_dir else None, "db_url": db_url, "lang": lang}
+    try:
+        settings = load_settings(overrides, config_file=config_file)
+    except ConfigError as exc:
+        click.echo(exc.message(lang or "zh"), err=True)
+        sys.exit(EXIT_UNAVAILABLE)
+    ctx.obj = Context(settings)
+
+
+@cli.command(help="扫描媒体库目录，把课件收录进目录。\n\nScan library roots into the catalog.")
+@click.argument("roots", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--workers", type=int, help="并行 ffprobe 数 / parallel ffprobe runs")
+@click.option("--quiet", "-q", is_flag=True, help="不显示进度条 / no progress bar")
+@pass_context
+def scan(ctx: Context, roots: tuple[Path, ...], workers: int | None, quiet: bool) -> None:
+    from indexer.pipeline import Scanner
+    from web.progress import RichProgress, run_with_progress
+
+    chosen = list(roots) or list(ctx.settings.library_roots)
+    if not chosen:
+        ctx.fail(YuanjiaoError("scan_no_roots"))
+    settings = ctx.settings.replace(probe_workers=workers) if workers else ctx.settings
+    db = ctx.open_db()
+    try:
+        progress = None if quiet else RichProgress(message("scan_progress", ctx.lang))
+        result = run_with_progress(progress, lambda p: Scanner(db, settings, p).scan(chosen))
+    except KeyboardInterrupt:
+        ctx.say("scan_interrupted")
+        sys.exit(EXIT_INTERRUPTED)
+    except YuanjiaoError as exc:
+        ctx.fail(exc)
+    finally:
+        db.close()
+    for root in result.missing_roots:
+        click.echo(message("scan_root_missing", ctx.lang, root=root), err=True)
+    ctx.say("scan_summary", **result.summary_fields())
+    if result.counts["errors"]:
+        ctx.say("scan_errors_hint", errors=result.counts["errors"])
+    if result.missing_roots:
+        sys.exit(EXIT_PROBLEM)
+
+
+@cli.command(help="列出目录中的课件。\n\nList catalogued items.")
+@click.option("--theme", help="只列出该主题 / only this theme")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON Lines / JSON Lines output")
+@pass_context
+def items(ctx: Context, theme: str | None, as_json: bool) -> None:
+    from catalog.library import all_items, item_json
+
+    try:
+        wanted = parse_theme(theme).value if theme else None
+    except YuanjiaoError as exc:
+        click.echo(exc.message(ctx.lang), err=True)
+        sys.exit(EXIT_USAGE)
+    db = ctx.open_db()
+    with db.session() as session:
+        rows = [item_json(item, ctx.lang) for item in all_items(session, wanted)]
+    db.close()
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    if not rows:
+        ctx.say("no_items")
+        return
+    for row in rows:
+        duration = _clock(row["duration"])
+        click.echo(f"{row['id']:>5}  {row['theme_label']:<8} {duration:>8}  "
+                   f"{row['container'][:12]:<12} {row['title']}")
+
+
+@cli.command(help="设置课件主题（覆盖自动分类，重新扫描后仍保留）；--clear 取消。\n\n"
+                  "Set an item's theme (wins over the rules and survives rescans); "
+                  "--clear removes it.")
+@click.argument("item_id", type=int)
+@click.argument("theme", required=False)
+@click.option("--clear", is_flag=True, help="恢复自动分类 / back to the rules' theme")
+@pass_context
+def theme(ctx: Context, item_id: int, theme: str | None, clear: bool) -> None:
+    from catalog.library import set_theme_override
+
+    if not clear and theme is None:
+        raise click.UsageError("THEME / 主题?")
+    try:
+        wanted = None if clear else parse_theme(theme or "")
+    except YuanjiaoError as exc:
+        click.echo(exc.message(ctx.lang), err=True)
+        sys.exit(EXIT_USAGE)
+    db = ctx.open_db()
+    try:
+        with db.transaction() as session:
+            item = set_theme_override(session, item_id, wanted, set_by="cli")
+            label, title = theme_label(item.theme, ctx.lang), item.title
+    except YuanjiaoError as exc:
+        ctx.fail(exc)
+    finally:
+        db.close()
+    if wanted is None:
+        ctx.say("theme_cleared", item_id=item_id, title=title, theme_label=label)
+    else:
+        ctx.say("theme_set", item_id=item_id, title=title, theme_label=label, theme=wanted.value)
+
+
+@cli.command("scan-errors", help="列出未能收录的文件及原因。\n\n"
+                                  "List files that could not be catalogued, with the reason.")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON Lines / JSON Lines output")
+@pass_context
+def scan_errors(ctx: Context, as_json: bool) -> None:
+    from catalog.library import list_scan_errors, scan_error_json
+
+    db = ctx.open_db()
+    with db.session() as session:
+        rows = [scan_error_json(e, ctx.lang) for e in list_scan_errors(session)]
+    db.close()
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    if not rows:
+        ctx.say("no_scan_errors")
+    for row in rows:
+        click.echo(f"{row['root']}/{row['path']}\n    {row['message']}")
+
+
+@cli.command(help="启动网页服务。\n\nStart the web server.")
+@click.option("--host", help="监听地址 / address to listen on")
+@click.option("--port", type=int, help="端口 / port")
+@pass_context
+def serve(ctx: Context, host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    from web.app import create_app
+
+    settings = ctx.settings.replace(host=host or ctx.settings.host,
+                                    port=port or ctx.settings.port)
+    try:
+        app = create_app(settings)
+    except YuanjiaoError as exc:
+        ctx.fail(exc)
+    ctx.say("serve_listening", host=settings.host, port=settings.port)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    whole = int(round(seconds))
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+
+def main() -> None:
+    cli(prog_name="yuanjiao")
