@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from catalog.errors import NotFound
+from catalog.formats import format_label
 from catalog.models import Item, LibraryRoot, ScanError, ScanRun, ThemeOverride, utcnow
 from catalog.themes import Theme, theme_label
 
@@ -138,6 +139,7 @@ def item_json(item: Item, lang: str = "zh") -> dict[str, Any]:
         "fingerprint": item.fingerprint,
         "duration": item.duration,
         "container": item.container,
+        "format": format_label(item.container, item.rel_path),
         "video_codec": item.video_codec or None,
         "audio_codec": item.audio_codec or None,
         "width": item.width,

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from catalog.errors import ConfigError
 
@@ -60,6 +61,9 @@ SETTINGS: tuple[Setting, ...] = (
             "网页服务监听地址；局域网内终端访问请设为 0.0.0.0",
             "Address the web server listens on; 0.0.0.0 for terminals on the LAN"),
     Setting("port", 8000, int, "网页服务端口", "Port the web server listens on"),
+    Setting("timezone", "Asia/Shanghai", str,
+            "页面显示时间所用的时区（数据库中一律存 UTC）",
+            "Time zone for times shown on pages (the database keeps UTC)"),
     Setting("lang", "zh", str,
             "命令行消息语言：zh（默认）或 en", "Language of CLI messages: zh (default) or en"),
 )
@@ -78,6 +82,7 @@ class Settings:
     ffmpeg: str = "ffmpeg"
     host: str = "127.0.0.1"
     port: int = 8000
+    timezone: str = "Asia/Shanghai"
     lang: str = "zh"
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
@@ -159,6 +164,11 @@ def load_settings(
     if values["lang"] not in {"zh", "en"}:
         raise ConfigError("config_bad_value", name="lang", value=values["lang"],
                           origin=sources["lang"])
+    try:
+        ZoneInfo(values["timezone"])
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError("config_bad_value", name="timezone", value=values["timezone"],
+                          origin=sources["timezone"]) from exc
     return Settings(
         data_dir=data_dir,
         db_url=db_url,
@@ -169,6 +179,7 @@ def load_settings(
         ffmpeg=values["ffmpeg"],
         host=values["host"],
         port=values["port"],
+        timezone=values["timezone"],
         lang=values["lang"],
         sources=sources,
     )

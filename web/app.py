@@ -1,1 +1,50 @@
+"""The Starlette application: state made in the lifespan, named routes, one error handler."""
+
 from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from catalog.db import Database
+from catalog.settings import Settings
+from web import views
+from web.errors import EXCEPTION_HANDLERS
+from web.i18n import LangMiddleware
+
+HERE = Path(__file__).parent
+
+
+def create_app(settings: Settings, database: Database | None = None) -> Starlette:
+    """The app for these settings. The database opens (and migrates) at start-up."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        db = database or Database.open(settings)
+        app.state.db = db
+        try:
+            yield
+        finally:
+            if database is None:
+                db.close()
+
+    routes = [
+        Route("/", views.catalog_page, name="catalog"),
+        Route("/items/{item_id:int}", views.item_page, name="item"),
+        Route("/scan-errors", views.scan_errors_page, name="scan_errors"),
+        Route("/api/items", views.api_items, name="api_items"),
+        Route("/api/items/{item_id:int}", views.api_item, name="api_item"),
+        Route("/api/scan-errors", views.api_scan_errors, name="api_scan_errors"),
+        Route("/healthz", views.healthz, name="healthz"),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS,
+                    middleware=[LangMiddleware.as_middleware()])
+    app.state.settings = settings
+    app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    return app

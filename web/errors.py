@@ -1,0 +1,60 @@
+"""One place turns errors into a Chinese (or English) page, or JSON for API paths."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from catalog.errors import YuanjiaoError
+from catalog.messages import message
+from web.i18n import pick_lang, translator
+
+log = logging.getLogger(__name__)
+
+
+def wants_json(request: Request) -> bool:
+    if request.url.path.startswith("/api/") or request.url.path == "/healthz":
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def render_error(request: Request, status: int, key: str, text: str) -> Response:
+    if wants_json(request):
+        return JSONResponse({"error": key, "message": text}, status_code=status)
+    lang = pick_lang(request)
+    templates = request.app.state.templates
+    return templates.TemplateResponse(
+        request, "error.html", {"lang": lang, "t": translator(lang), "message": text,
+                  "path_for": request.app.url_path_for},
+        status_code=status)
+
+
+async def domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, YuanjiaoError)
+    return render_error(request, exc.status, exc.key, exc.message(pick_lang(request)))
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    lang = pick_lang(request)
+    if exc.status_code == 404:
+        return render_error(request, 404, "page_not_found",
+                            message("page_not_found", lang, path=request.url.path))
+    return render_error(request, exc.status_code, "http_error", str(exc.detail))
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    return render_error(request, 500, "internal_error",
+                        message("internal_error", pick_lang(request)))
+
+
+EXCEPTION_HANDLERS = {
+    YuanjiaoError: domain_error,
+    HTTPException: http_error,
+    500: server_error,
+}

@@ -1,0 +1,118 @@
+"""Page language: Chinese by default; English by ?lang=en, a remembered choice, or
+Accept-Language. Page texts live here; messages (errors, scan reasons) in catalog.messages."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+LANG_COOKIE = "lang"
+
+UI: dict[str, tuple[str, str]] = {
+    "app_name": ("远教 · 党员远程教育课件库", "Yuanjiao · Party-member remote education library"),
+    "catalog": ("课件目录", "Catalog"),
+    "scan_errors": ("扫描错误", "Scan errors"),
+    "items_total": ("共 {n} 个课件", "{n} items"),
+    "no_items": ("目录中还没有课件。请在服务器上运行 yuanjiao scan 目录。",
+                 "The catalog is empty. Run `yuanjiao scan FOLDER` on the server."),
+    "title": ("标题", "Title"),
+    "duration": ("时长", "Duration"),
+    "format": ("格式", "Format"),
+    "kind": ("类型", "Kind"),
+    "theme": ("主题", "Theme"),
+    "theme_reason": ("分类依据", "Why this theme"),
+    "theme_overridden": ("（管理员指定）", "(set by an organizer)"),
+    "path": ("文件", "File"),
+    "size": ("大小", "Size"),
+    "codecs": ("编码", "Codecs"),
+    "resolution": ("分辨率", "Resolution"),
+    "playable": ("浏览器直接播放", "Plays in the browser"),
+    "needs_hls": ("需转码播放", "Needs conversion to play"),
+    "kind_video": ("视频", "Video"),
+    "kind_audio": ("音频", "Audio"),
+    "kind_document": ("文档", "Document"),
+    "reason": ("原因", "Reason"),
+    "seen_at": ("发现时间", "Found at"),
+    "no_errors": ("没有扫描错误。", "No scan errors."),
+    "errors_intro": ("以下文件未能收录。按提示处理后，重新扫描即可。",
+                     "These files could not be catalogued. Do as each line says, then scan "
+                     "again."),
+    "last_scan": ("上次扫描：{when}，新增 {added}，错误 {errors}",
+                  "Last scan: {when}, {added} added, {errors} errors"),
+    "never_scanned": ("尚未扫描", "Not scanned yet"),
+    "back": ("返回目录", "Back to the catalog"),
+    "error_title": ("出错了", "Something went wrong"),
+    "other_lang": ("English", "中文"),
+    "prev": ("上一页", "Previous"),
+    "next": ("下一页", "Next"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+}
+
+
+def pick_lang(request: Request) -> str:
+    asked = request.query_params.get("lang")
+    if asked in {"zh", "en"}:
+        return asked
+    remembered = request.cookies.get(LANG_COOKIE)
+    if remembered in {"zh", "en"}:
+        return remembered
+    return lang_from_accept(request.headers.get("accept-language", ""))
+
+
+def lang_from_accept(header: str) -> str:
+    """The first of zh/en by q-value; Chinese when the header names neither."""
+    best, best_q = "zh", -1.0
+    for position, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        # Earlier entries win ties, as browsers list them in preference order.
+        score = q - position * 1e-6
+        if primary in {"zh", "en"} and q > 0 and score > best_q:
+            best, best_q = primary, score
+    return best
+
+
+def translator(lang: str):  # type: ignore[no-untyped-def]
+    index = 1 if lang == "en" else 0
+
+    def t(key: str, **fields: object) -> str:
+        return UI[key][index].format(**fields)
+
+    return t
+
+
+class LangMiddleware:
+    """Remembers ?lang=… in a cookie so every later page keeps the chosen language."""
+
+    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+        self.app = app
+
+    @classmethod
+    def as_middleware(cls):  # type: ignore[no-untyped-def]
+        from starlette.middleware import Middleware
+
+        return Middleware(cls)
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        asked = request.query_params.get("lang")
+        if asked not in {"zh", "en"}:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cookie(message) -> None:  # type: ignore[no-untyped-def]
+            if message["type"] == "http.response.start":
+                cookie = f"{LANG_COOKIE}={asked}; Path=/; Max-Age=31536000; SameSite=Lax"
+                message.setdefault("headers", []).append((b"set-cookie", cookie.encode()))
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)

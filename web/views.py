@@ -1,0 +1,131 @@
+"""Pages and their JSON twins. Handlers are plain functions: Starlette runs them in its
+thread pool, so database work never blocks the event loop."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from catalog import library
+from catalog.errors import BadRequest
+from catalog.settings import Settings
+from catalog.themes import LEARNING_THEMES, THEME_LABELS, Theme, parse_theme, theme_label
+from web.i18n import pick_lang, translator
+
+MAX_PER_PAGE = 200
+
+
+def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise BadRequest("bad_page", name=name, value=raw, expected=f"{low}–{high}")
+    return value
+
+
+def _theme_param(request: Request) -> str | None:
+    raw = request.query_params.get("theme")
+    return parse_theme(raw).value if raw else None
+
+
+def _render(request: Request, template: str, **context: Any) -> Response:
+    lang = pick_lang(request)
+    context |= {"lang": lang, "t": translator(lang), "theme_label": theme_label,
+                "clock": clock, "size_text": size_text, "path_for": request.app.url_path_for,
+                "local_time": local_time(request.app.state.settings)}
+    return request.app.state.templates.TemplateResponse(request, template, context)
+
+
+def local_time(settings: Settings) -> Callable[[datetime | None], str]:
+    zone = ZoneInfo(settings.timezone)
+
+    def show(moment: datetime | None) -> str:
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+    return show
+
+
+def clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    whole = int(round(seconds))
+    hours, minutes, secs = whole // 3600, whole // 60 % 60, whole % 60
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def size_text(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
+
+
+def catalog_page(request: Request) -> Response:
+    lang = pick_lang(request)
+    wanted = _theme_param(request)
+    with request.app.state.db.session() as session:
+        rows = [library.item_json(i, lang) for i in library.all_items(session, wanted)]
+        scan = library.last_scan(session)
+    groups = [(theme, [r for r in rows if r["theme"] == theme.value])
+              for theme in (*LEARNING_THEMES, Theme.UNCLASSIFIED)]
+    return _render(request, "catalog.html", groups=[g for g in groups if g[1]],
+                   total=len(rows), scan=scan, themes=THEME_LABELS, selected=wanted)
+
+
+def item_page(request: Request) -> Response:
+    lang = pick_lang(request)
+    with request.app.state.db.session() as session:
+        item = library.item_json(library.get_item(session, request.path_params["item_id"]), lang)
+    return _render(request, "item.html", item=item)
+
+
+def scan_errors_page(request: Request) -> Response:
+    lang = pick_lang(request)
+    with request.app.state.db.session() as session:
+        rows = [library.scan_error_json(e, lang) for e in library.list_scan_errors(session)]
+    return _render(request, "scan_errors.html", errors=rows)
+
+
+def api_items(request: Request) -> Response:
+    lang = pick_lang(request)
+    wanted = _theme_param(request)
+    page = _int_param(request, "page", 1, 1, 10**6)
+    per_page = _int_param(request, "per_page", 50, 1, MAX_PER_PAGE)
+    with request.app.state.db.session() as session:
+        found = library.list_items(session, wanted, page, per_page)
+        items = [library.item_json(i, lang) for i in found.items]
+    return JSONResponse({"items": items, "total": found.total, "page": page,
+                         "per_page": per_page, "theme": wanted})
+
+
+def api_item(request: Request) -> Response:
+    with request.app.state.db.session() as session:
+        item = library.get_item(session, request.path_params["item_id"])
+        return JSONResponse(library.item_json(item, pick_lang(request)))
+
+
+def api_scan_errors(request: Request) -> Response:
+    lang = pick_lang(request)
+    with request.app.state.db.session() as session:
+        rows = [library.scan_error_json(e, lang) for e in library.list_scan_errors(session)]
+    return JSONResponse({"errors": rows, "total": len(rows)})
+
+
+def healthz(request: Request) -> Response:
+    with request.app.state.db.session() as session:
+        session.execute(text("SELECT 1"))
+        counts = library.theme_counts(session)
+    return JSONResponse({"status": "ok", "database": "ok", "items": sum(counts.values())})
