@@ -218,3 +218,7 @@ def _clock(seconds: float | None) -> str:
 
 def main() -> None:
     cli(prog_name="yuanjiao")
+
+
+if __name__ == "__main__":
+    main()

@@ -101,7 +101,6 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('item_id', sa.Integer(), nullable=False),
     sa.Column('theme', sa.String(length=16), nullable=False),
-    sa.Column('rule_theme', sa.String(length=16), nullable=False),
     sa.Column('set_by', sa.String(length=64), nullable=False),
     sa.Column('set_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['item_id'], ['items.id'], name=op.f('fk_theme_overrides_item_id_items'), ondelete='CASCADE'),

@@ -1,0 +1,395 @@
+#!/usr/bin/env python3
+"""Scan benchmark: how fast `Scanner.scan` catalogues a library, against plain ffprobe.
+
+    .venv/bin/python scripts/bench/scan.py [--clips 200] [--files 10000] [--workers 0]
+
+Prints figures only; it never asserts a timing (machines differ too much for that).
+
+1. Makes N distinct small clips (mixed containers) with ffmpeg, in parallel, cached under
+   /tmp so reruns skip it. Generation time is not part of any measurement.
+2. A sequential loop of `ffprobe -v error -show_format -show_streams -of json FILE`.
+3. A cold `Scanner.scan` of the same clips into a fresh SQLite data dir, and the same for
+   probe_workers = 1..4 to find the best default.
+4. A rescan of many unchanged catalogued files (copies of a few clips in nested folders).
+5. Peak memory per scenario: every measured run is a fresh subprocess of this script
+   (`--scenario ...`), so ru_maxrss belongs to that run alone.
+
+Each timing is the median of --repeats runs. Files are warm in the page cache for both
+the loop and the scans, so the comparison is of CPU and process overhead, not disk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# Bump when the clip recipe changes, so a stale cache is never measured.
+RECIPE_VERSION = 1
+CACHE_ROOT = Path(tempfile.gettempdir()) / "yuanjiao-bench-scan"
+RESULT_MARK = "BENCH-RESULT "
+COMPLETE_MARK = ".complete"
+FILES_PER_FOLDER = 100
+SWEEP_WORKERS = (1, 2, 3, 4)
+# Container and codec mix of station downloads: (extension, media.demo.ENCODINGS key).
+CONTAINERS = (
+    ("mp4", "mp4-h264"),
+    ("mkv", "mkv-h264"),
+    ("avi", "avi-mpeg4"),
+    ("flv", "flv"),
+    ("mp3", "mp3"),
+)
+PATTERNS = ("testsrc2", "smptebars", "rgbtestsrc", "testsrc", "pal75bars", "yuvtestsrc")
+
+
+def _use_repo_packages() -> None:
+    # Works from a checkout even when the venv lacks the editable install.
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+
+
+# --- clip generation (not measured) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClipSpec:
+    number: int
+    extension: str
+    encoding: str
+    pattern: str
+    tone: int
+    duration: float
+
+    @property
+    def name(self) -> str:
+        return f"clip-{self.number:04d}.{self.extension}"
+
+
+def clip_specs(count: int) -> list[ClipSpec]:
+    """Distinct content per clip (pattern, tone, length all vary) so fingerprints differ."""
+    specs = []
+    for number in range(count):
+        extension, encoding = CONTAINERS[number % len(CONTAINERS)]
+        specs.append(ClipSpec(number, extension, encoding, PATTERNS[number % len(PATTERNS)],
+                              tone=220 + 7 * number, duration=2.0 + 0.25 * (number % 7)))
+    return specs
+
+
+def _encode_clip(spec: ClipSpec, directory: Path) -> None:
+    _use_repo_packages()
+    from media.demo import ENCODINGS  # the codec mix the demo library already uses
+
+    video = ["-f", "lavfi", "-i",
+             f"{spec.pattern}=size=160x120:rate=15:duration={spec.duration}"]
+    audio = ["-f", "lavfi", "-i",
+             f"sine=frequency={spec.tone}:sample_rate=44100:duration={spec.duration}"]
+    sources = audio if spec.encoding == "mp3" else video + audio
+    partial = directory / f".partial-{spec.name}"
+    # One encoder thread per job: the pool already keeps every core busy.
+    argv = ["ffmpeg", "-v", "error", "-y", *sources, *ENCODINGS[spec.encoding],
+            "-threads", "1", "-t", str(spec.duration), "-f", _muxer(spec.extension),
+            str(partial)]
+    subprocess.run(argv, check=True)
+    partial.rename(directory / spec.name)
+
+
+def _muxer(extension: str) -> str:
+    # The partial file's name hides the extension from ffmpeg, so name the muxer.
+    return {"mkv": "matroska"}.get(extension, extension)
+
+
+def ensure_clips(count: int) -> tuple[Path, float]:
+    """The clip folder (made now or reused from an earlier run) and seconds spent making it."""
+    directory = CACHE_ROOT / f"clips-v{RECIPE_VERSION}-{count}"
+    if (directory / COMPLETE_MARK).exists():
+        return directory, 0.0
+    started = time.perf_counter()
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for future in [pool.submit(_encode_clip, s, directory) for s in clip_specs(count)]:
+            future.result()
+    (directory / COMPLETE_MARK).touch()
+    return directory, time.perf_counter() - started
+
+
+def media_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def ensure_tree(files: int, clips: Path) -> tuple[Path, float]:
+    """`files` copies of one clip per container, FILES_PER_FOLDER to a folder.
+
+    Real copies (not hardlinks) so every path has its own inode, as in a real library;
+    every copy is its own catalogue item even though copies of one clip share a
+    fingerprint.
+    """
+    directory = CACHE_ROOT / f"tree-v{RECIPE_VERSION}-{files}"
+    if (directory / COMPLETE_MARK).exists():
+        return directory, 0.0
+    started = time.perf_counter()
+    shutil.rmtree(directory, ignore_errors=True)
+    sources = [clips / s.name for s in clip_specs(len(CONTAINERS))]
+    for number in range(files):
+        source = sources[number % len(sources)]
+        folder = directory / f"folder-{number // FILES_PER_FOLDER:03d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, folder / f"lesson-{number:05d}{source.suffix}")
+    (directory / COMPLETE_MARK).touch()
+    return directory, time.perf_counter() - started
+
+
+# --- scenarios: each runs in its own process -------------------------------------------
+
+
+def _peak_memory() -> dict[str, int]:
+    # Linux reports ru_maxrss in KiB. RUSAGE_CHILDREN is the largest single ffprobe, not
+    # a sum: the probes are short-lived and never all alive at once.
+    return {
+        "maxrss_self_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "maxrss_children_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    }
+
+
+def scenario_loop(directory: Path) -> dict[str, Any]:
+    files = media_files(directory)
+    started = time.perf_counter()
+    for path in files:
+        # Output is captured as the scanner captures it; printing it would time the terminal.
+        done = subprocess.run(["ffprobe", "-v", "error", "-show_format", "-show_streams",
+                               "-of", "json", str(path)], capture_output=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"ffprobe failed on {path}: {done.stderr[-300:]!r}")
+    return {"files": len(files), "seconds": time.perf_counter() - started}
+
+
+def scenario_scan(directory: Path, data_dir: Path, workers: int) -> dict[str, Any]:
+    _use_repo_packages()
+    from catalog.db import Database
+    from catalog.settings import load_settings
+    from indexer.pipeline import Scanner
+
+    # An empty environment: a developer's YUANJIAO_DB_URL must not send the benchmark to
+    # their PostgreSQL, nor a YUANJIAO_CONFIG change what is measured.
+    settings = load_settings({"data_dir": str(data_dir), "db_url": "",
+                              "probe_workers": workers}, environ={})
+    opened = time.perf_counter()
+    db = Database.open(settings)
+    open_seconds = time.perf_counter() - opened
+    try:
+        started = time.perf_counter()
+        result = Scanner(db, settings).scan([directory])
+        seconds = time.perf_counter() - started
+    finally:
+        db.close()
+    return {"files": len(media_files(directory)), "seconds": seconds,
+            "open_seconds": open_seconds, "counts": dict(result.counts),
+            "workers": settings.effective_probe_workers}
+
+
+def run_scenario(args: argparse.Namespace) -> None:
+    directory = Path(args.dir)
+    if args.scenario == "loop":
+        figures = scenario_loop(directory)
+    elif args.scenario == "cold":
+        with tempfile.TemporaryDirectory(prefix="yuanjiao-bench-data-") as data_dir:
+            figures = scenario_scan(directory, Path(data_dir), args.workers)
+    else:  # "scan": into a given data dir, kept for the next run (first scan, rescans)
+        figures = scenario_scan(directory, Path(args.data), args.workers)
+    print(RESULT_MARK + json.dumps(figures | _peak_memory()), flush=True)
+
+
+# --- orchestration ---------------------------------------------------------------------
+
+
+def run_child(scenario: str, directory: Path, workers: int = 0,
+              data: Path | None = None) -> dict[str, Any]:
+    argv = [sys.executable, str(Path(__file__).resolve()), "--scenario", scenario,
+            "--dir", str(directory), "--workers", str(workers)]
+    if data is not None:
+        argv += ["--data", str(data)]
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    lines = [ln for ln in done.stdout.splitlines() if ln.startswith(RESULT_MARK)]
+    if done.returncode != 0 or not lines:
+        sys.exit(f"scenario {scenario} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return dict(json.loads(lines[-1][len(RESULT_MARK):]))
+
+
+@dataclass(frozen=True)
+class Measured:
+    """Median timing and peak memory over repeated runs of one scenario."""
+
+    runs: list[dict[str, Any]]
+
+    @property
+    def files(self) -> int:
+        return int(self.runs[0]["files"])
+
+    @property
+    def seconds(self) -> float:
+        return statistics.median(r["seconds"] for r in self.runs)
+
+    @property
+    def rate(self) -> float:
+        return self.files / self.seconds
+
+    def peak(self, key: str) -> int:
+        return max(int(r[key]) for r in self.runs)
+
+    def counts(self, key: str) -> list[int]:
+        return [int(r["counts"].get(key, 0)) for r in self.runs]
+
+    def spread(self) -> str:
+        return ", ".join(f"{r['seconds']:.2f}" for r in self.runs)
+
+
+def measure(repeats: int, run: Callable[[], dict[str, Any]]) -> Measured:
+    return Measured([run() for _ in range(repeats)])
+
+
+def machine_lines() -> list[str]:
+    cpu = "unknown"
+    with open("/proc/cpuinfo", encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    nproc = subprocess.run(["nproc"], capture_output=True, text=True, check=True).stdout.strip()
+    ffprobe = subprocess.run(["ffprobe", "-version"], capture_output=True, text=True,
+                             check=True).stdout.splitlines()[0]
+    ffprobe = re.sub(r" Copyright.*", "", ffprobe)
+    return [f"nproc: {nproc}", f"cpu: {cpu}", f"python: {platform.python_version()}",
+            f"ffprobe: {ffprobe}", f"date: {date.today().isoformat()}"]
+
+
+def _mib(kib: int) -> str:
+    return f"{kib / 1024:.0f} MiB"
+
+
+def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(len(str(c)) for c in column) for column in zip(header, *rows, strict=True)]
+    print(f"\n{title}")
+    for row in (header, ["-" * w for w in widths], *rows):
+        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True))
+              + " |")
+
+
+def bench(args: argparse.Namespace) -> None:
+    print("machine")
+    for line in machine_lines():
+        print("  " + line)
+
+    clips, made = ensure_clips(args.clips)
+    print(f"\nclips: {len(media_files(clips))} in {clips} "
+          + (f"(made in {made:.1f} s)" if made else "(cached)"))
+
+    print(f"sequential ffprobe loop x{args.repeats} ...", flush=True)
+    loop = measure(args.repeats, lambda: run_child("loop", clips))
+    print(f"cold scan, workers={args.workers} x{args.repeats} ...", flush=True)
+    cold = measure(args.repeats, lambda: run_child("cold", clips, args.workers))
+
+    sweep: dict[int, Measured] = {}
+    if not args.no_sweep:
+        for workers in SWEEP_WORKERS:
+            print(f"cold scan, workers={workers} x{args.repeats} ...", flush=True)
+            sweep[workers] = measure(args.repeats,
+                                     lambda w=workers: run_child("cold", clips, w))
+
+    tree, copied = ensure_tree(args.files, clips)
+    print(f"tree: {args.files} copies in {tree} "
+          + (f"(copied in {copied:.1f} s)" if copied else "(cached)"), flush=True)
+    with tempfile.TemporaryDirectory(prefix="yuanjiao-bench-data-") as data_dir:
+        print(f"first scan of {args.files} files (probes every file) ...", flush=True)
+        first = measure(1, lambda: run_child("scan", tree, args.workers, Path(data_dir)))
+        print(f"rescan of {args.files} unchanged files x{args.repeats} ...", flush=True)
+        rescan = measure(args.repeats,
+                         lambda: run_child("scan", tree, args.workers, Path(data_dir)))
+
+    report(args, loop, cold, sweep, first, rescan)
+
+
+def report(args: argparse.Namespace, loop: Measured, cold: Measured,
+           sweep: dict[int, Measured], first: Measured, rescan: Measured) -> None:
+    workers = cold.runs[0]["workers"]
+    rows = [
+        [f"ffprobe loop, {loop.files} clips (sequential)", f"{loop.seconds:.2f}",
+         f"{loop.rate:.1f}", "-", _mib(loop.peak("maxrss_self_kib")),
+         _mib(loop.peak("maxrss_children_kib"))],
+        [f"cold scan, {cold.files} clips, workers={workers}", f"{cold.seconds:.2f}",
+         f"{cold.rate:.1f}", f"{cold.rate / loop.rate:.2f}x",
+         _mib(cold.peak("maxrss_self_kib")), _mib(cold.peak("maxrss_children_kib"))],
+        [f"first scan, {first.files} copies, workers={workers}", f"{first.seconds:.2f}",
+         f"{first.rate:.1f}", f"{first.rate / loop.rate:.2f}x",
+         _mib(first.peak("maxrss_self_kib")), _mib(first.peak("maxrss_children_kib"))],
+        [f"rescan, {rescan.files} unchanged", f"{rescan.seconds:.2f}", f"{rescan.rate:.0f}",
+         "-", _mib(rescan.peak("maxrss_self_kib")), _mib(rescan.peak("maxrss_children_kib"))],
+    ]
+    header = ["scenario", "seconds (median)", "files/s", "vs loop", "peak RSS",
+              "peak RSS child"]
+    print_table("Scan figures", header, rows)
+
+    if sweep:
+        sweep_rows = [[str(w), f"{m.seconds:.2f}", f"{m.rate:.1f}", f"{m.rate / loop.rate:.2f}x",
+                       m.spread()] for w, m in sweep.items()]
+        print_table(f"probe_workers sweep (cold scan of {loop.files} clips)",
+                    ["probe_workers", "seconds (median)", "files/s", "vs loop", "runs (s)"],
+                    sweep_rows)
+        best = max(sweep, key=lambda w: sweep[w].rate)
+        print(f"best probe_workers: {best} (nproc {os.cpu_count()})")
+
+    print("\nchecks (figures, not assertions)")
+    print(f"  scan/loop ratio: {cold.rate / loop.rate:.2f}x (target >= 1.7x on 2 cores)")
+    print(f"  rescan seconds: {rescan.seconds:.2f} (target < 2 s); runs: {rescan.spread()}")
+    print(f"  rescan probed: {rescan.counts('probed')} (must be 0); "
+          f"unchanged: {rescan.counts('unchanged')}")
+    print(f"  first scan counts: {first.runs[0]['counts']}")
+    print(f"  cold scan counts: {cold.runs[0]['counts']}")
+    print(f"  database open + migrate (not in scan time): "
+          f"{statistics.median(r['open_seconds'] for r in cold.runs):.2f} s")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clips", type=int, default=200, help="distinct clips to scan")
+    parser.add_argument("--files", type=int, default=10_000, help="files in the rescan tree")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="probe_workers for the main runs (0 = cpu count)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per figure (median)")
+    parser.add_argument("--no-sweep", action="store_true",
+                        help="skip the probe_workers = 1..4 sweep")
+    # Internal: one measured run in this process (used by the parent for clean peak RSS).
+    parser.add_argument("--scenario", choices=("loop", "cold", "scan"), help=argparse.SUPPRESS)
+    parser.add_argument("--dir", help=argparse.SUPPRESS)
+    parser.add_argument("--data", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.clips < len(CONTAINERS):
+        parser.error(f"--clips must be at least {len(CONTAINERS)} (one per container)")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.scenario:
+        run_scenario(args)
+    else:
+        bench(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL), the demo library, bad libraries.
+
+Every test that takes ``db`` or ``settings`` runs twice: on SQLite and on PostgreSQL.
+PostgreSQL tests get a schema of their own, chosen by the URL alone (``options=
+-csearch_path=...``), which is how a deployment switches database: one URL.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from catalog.db import Database
+from catalog.settings import Settings, load_settings
+from media.demo import make_demo_library
+
+PG_URL = os.environ.get("YUANJIAO_TEST_PG_URL",
+                        "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_HOWTO = ("PostgreSQL is not reachable at {url} ({error}). Start it (Debian: apt-get install "
+            "postgresql; pg_ctlcluster 15 main start) or point YUANJIAO_TEST_PG_URL at one.")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if shutil.which("ffprobe") is None or shutil.which("ffmpeg") is None:
+        skip = pytest.mark.skip(reason="needs ffmpeg and ffprobe: apt-get install ffmpeg "
+                                       "(./scripts/test installs it)")
+        for item in items:
+            if "ffmpeg" in item.keywords:
+                item.add_marker(skip)
+
+
+def _pg_problem() -> str | None:
+    engine = create_engine(PG_URL)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    finally:
+        engine.dispose()
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    problem = _pg_problem()
+    if problem is not None:
+        message = PG_HOWTO.format(url=PG_URL, error=problem)
+        if os.environ.get("CI"):
+            pytest.fail(message)  # CI installs everything and skips nothing
+        pytest.skip(message)
+    return PG_URL
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'catalog.sqlite3'}"
+        return
+    admin = request.getfixturevalue("pg_admin_url")
+    schema = f"yj_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{admin}?options=-csearch_path%3D{schema}"
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+def make_settings(data_dir: Path, db_url: str, **more: object) -> Settings:
+    overrides = {"data_dir": str(data_dir), "db_url": db_url} | more
+    return load_settings(overrides, environ={})
+
+
+@pytest.fixture
+def settings_at() -> Callable[..., Settings]:
+    """Settings for another data directory or database, in tests that need two."""
+    return make_settings
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_url: str) -> Settings:
+    return make_settings(tmp_path / "data", db_url)
+
+
+@pytest.fixture
+def db(settings: Settings) -> Iterator[Database]:
+    database = Database.open(settings)
+    yield database
+    database.close()
+
+
+@pytest.fixture(scope="session")
+def demo_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("needs ffmpeg: apt-get install ffmpeg")
+    root = tmp_path_factory.mktemp("demo") / "课件库"
+    make_demo_library(root)
+    return root
+
+
+@pytest.fixture
+def counting_ffprobe(tmp_path: Path) -> tuple[str, Path]:
+    """A real ffprobe behind a wrapper that writes one line per call, so a test can
+    count how often the scanner ran it (no mock: the real program still runs)."""
+    log = tmp_path / "ffprobe-calls.log"
+    log.touch()
+    wrapper = tmp_path / "ffprobe-counting"
+    real = shutil.which("ffprobe") or "ffprobe"
+    wrapper.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexec "{real}" "$@"\n')
+    wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
+    return str(wrapper), log
