@@ -209,6 +209,40 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
 
 
+@cli.command("settings", help="显示生效的设置及其来源；--docs 输出设置说明表。\n\n"
+                               "Show the settings in force and where each came from; --docs "
+                               "prints the reference table.")
+@click.option("--docs", is_flag=True, help="输出 docs/settings.md 的表格 / print the docs table")
+@pass_context
+def show_settings(ctx: Context, docs: bool) -> None:
+    from sqlalchemy.engine import make_url
+
+    from catalog.settings import SETTINGS
+
+    if docs:
+        click.echo(settings_table())
+        return
+    for setting in SETTINGS:
+        value = getattr(ctx.settings, setting.name)
+        if isinstance(value, tuple):
+            value = ", ".join(str(v) for v in value) or "—"
+        if setting.name == "db_url":
+            value = make_url(value).render_as_string(hide_password=True)
+        click.echo(f"{setting.name:<15} = {value}    [{ctx.settings.sources[setting.name]}]")
+
+
+def settings_table() -> str:
+    from catalog.settings import SETTINGS
+
+    lines = ["| 设置 setting | 默认 default | 环境变量 environment | 说明 | Meaning |",
+             "|---|---|---|---|---|"]
+    for s in SETTINGS:
+        default = s.default if s.default not in ("", []) else "—"
+        lines.append(f"| `{s.name}` | `{default}` | `YUANJIAO_{s.name.upper()}` | "
+                     f"{s.help_zh} | {s.help_en} |")
+    return "\n".join(lines)
+
+
 def _clock(seconds: float | None) -> str:
     if seconds is None:
         return "-"
