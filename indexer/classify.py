@@ -84,9 +84,10 @@ def _fold(text: str) -> str:
 
 
 def _ascii_pattern(keyword: str) -> re.Pattern[str]:
-    # Pinyin and English keywords match at a word start: "dangjian" in "DANGJIAN_2009",
-    # "law" in "law-2010" but not in "lawn". Underscores and digits separate words here.
-    return re.compile(rf"(?<![a-z]){re.escape(keyword)}", re.IGNORECASE)
+    # Pinyin and English keywords match as whole words: "dangjian" in "DANGJIAN_2009",
+    # "law" in "law-2010" but not in "lawn" or "outlaw". Underscores and digits separate
+    # words here, as they do in disc labels and file names.
+    return re.compile(rf"(?<![a-z]){re.escape(keyword)}(?![a-z])", re.IGNORECASE)
 
 
 @cache
@@ -99,19 +100,30 @@ def _contains(text: str, keyword: str) -> bool:
     return bool(pattern.search(text)) if pattern else keyword in text
 
 
+def _field_hits(text: str) -> dict[Theme, str]:
+    """The longest keyword of each theme found in one text."""
+    found: dict[Theme, str] = {}
+    for theme, keywords in load_keywords().items():
+        # Longest keyword first, and one hit per field and theme: "政治理论" in a
+        # folder name is one piece of evidence, not two ("政治" and "理论").
+        for keyword in sorted(keywords, key=len, reverse=True):
+            if _contains(text, _fold(keyword)):
+                found[theme] = keyword
+                break
+    # A keyword inside another theme's longer keyword is not evidence of its own:
+    # "形势与政策" is a political-theory course, not a policy one.
+    return {theme: kw for theme, kw in found.items()
+            if not any(kw != other and kw in other for other in found.values())}
+
+
 def find_hits(evidence: Evidence) -> dict[Theme, list[Hit]]:
     hits: dict[Theme, list[Hit]] = {theme: [] for theme in LEARNING_THEMES}
     for field_name, raw in evidence.fields():
         text = _fold(raw)
         if not text:
             continue
-        for theme, keywords in load_keywords().items():
-            # Longest keyword first, and one hit per field and theme: "政治理论" in a
-            # folder name is one piece of evidence, not two ("政治" and "理论").
-            for keyword in sorted(keywords, key=len, reverse=True):
-                if _contains(text, _fold(keyword)):
-                    hits[theme].append(Hit(field_name, raw, keyword, FIELD_WEIGHTS[field_name]))
-                    break
+        for theme, keyword in _field_hits(text).items():
+            hits[theme].append(Hit(field_name, raw, keyword, FIELD_WEIGHTS[field_name]))
     return hits
 
 

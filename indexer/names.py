@@ -33,6 +33,17 @@ def decode_text(data: bytes) -> str:
         data = data[3:]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16", errors="replace")
+    # Text read up to a size cap may end inside a character (GBK: 2 bytes, GB18030 and
+    # UTF-8: up to 4); drop that tail rather than misread the whole text.
+    for cut in range(4):
+        end = len(data) - cut
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                return data[:end].decode(encoding)
+            except UnicodeDecodeError:
+                continue
+        if cut == 0 and len(data) < 4:
+            break
     return decode_name(data)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
@@ -22,11 +23,17 @@ class Sidecar:
 
 
 def _read_small(path: bytes) -> bytes | None:
+    # O_NOFOLLOW: a sidecar that is a link could point anywhere (课件.txt -> /etc/passwd
+    # would become a title); real sidecars are plain files beside their media.
     try:
-        with open(path, "rb") as f:
-            return f.read(MAX_SIDECAR_BYTES)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    with os.fdopen(fd, "rb") as f:
+        return f.read(MAX_SIDECAR_BYTES)
 
 
 def parse_nfo(data: bytes) -> Sidecar | None:

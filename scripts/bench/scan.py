@@ -158,18 +158,35 @@ def ensure_tree(files: int, clips: Path) -> tuple[Path, float]:
 # --- scenarios: each runs in its own process -------------------------------------------
 
 
-def _usage() -> dict[str, Any]:
-    # Linux reports ru_maxrss in KiB. RUSAGE_CHILDREN's is the largest single ffprobe, not
-    # a sum. CPU seconds are reported too: unlike wall time they barely move when other
-    # work shares the machine, so they show where the scanner spends its effort.
+def _peak_memory() -> dict[str, int]:
+    # Linux reports ru_maxrss in KiB. RUSAGE_CHILDREN's is the largest single child, not a
+    # sum; a child counts the Python pages it shared before exec, so in the scanner's
+    # process it is never below the scanner's own size at the time of the spawn.
+    return {
+        "maxrss_self_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "maxrss_children_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    }
+
+
+def _cpu_seconds() -> tuple[float, float]:
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {
-        "maxrss_self_kib": own.ru_maxrss,
-        "maxrss_children_kib": children.ru_maxrss,
-        "cpu_self_s": own.ru_utime + own.ru_stime,
-        "cpu_children_s": children.ru_utime + children.ru_stime,
-    }
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+def timed(work: Callable[[], Any]) -> tuple[Any, dict[str, float]]:
+    """Wall and CPU seconds of `work` alone (not imports or database setup).
+
+    CPU time barely moves when other work shares the machine, unlike wall time, so it
+    shows where the effort goes: the scanner's Python threads or the ffprobe processes.
+    """
+    own_before, children_before = _cpu_seconds()
+    started = time.perf_counter()
+    value = work()
+    seconds = time.perf_counter() - started
+    own_after, children_after = _cpu_seconds()
+    return value, {"seconds": seconds, "cpu_self_s": own_after - own_before,
+                   "cpu_children_s": children_after - children_before}
 
 
 PROBE_ARGV = ("ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json")
@@ -184,20 +201,21 @@ def _probe(path: Path) -> None:
 
 def scenario_loop(directory: Path) -> dict[str, Any]:
     files = media_files(directory)
-    started = time.perf_counter()
-    for path in files:
-        _probe(path)
-    return {"files": len(files), "seconds": time.perf_counter() - started}
+    _, times = timed(lambda: [_probe(path) for path in files])
+    return {"files": len(files)} | times
 
 
 def scenario_pool(directory: Path, workers: int) -> dict[str, Any]:
     """Plain ffprobe in a thread pool: the ceiling any parallel scanner can reach here."""
     files = media_files(directory)
     workers = workers or os.cpu_count() or 1
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(_probe, files))
-    return {"files": len(files), "seconds": time.perf_counter() - started, "workers": workers}
+
+    def run() -> None:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(_probe, files))
+
+    _, times = timed(run)
+    return {"files": len(files), "workers": workers} | times
 
 
 def scenario_scan(directory: Path, data_dir: Path, workers: int) -> dict[str, Any]:
@@ -214,14 +232,11 @@ def scenario_scan(directory: Path, data_dir: Path, workers: int) -> dict[str, An
     db = Database.open(settings)
     open_seconds = time.perf_counter() - opened
     try:
-        started = time.perf_counter()
-        result = Scanner(db, settings).scan([directory])
-        seconds = time.perf_counter() - started
+        result, times = timed(lambda: Scanner(db, settings).scan([directory]))
     finally:
         db.close()
-    return {"files": len(media_files(directory)), "seconds": seconds,
-            "open_seconds": open_seconds, "counts": dict(result.counts),
-            "workers": settings.effective_probe_workers}
+    return {"files": len(media_files(directory)), "open_seconds": open_seconds,
+            "counts": dict(result.counts), "workers": settings.effective_probe_workers} | times
 
 
 def run_scenario(args: argparse.Namespace) -> None:
@@ -235,7 +250,7 @@ def run_scenario(args: argparse.Namespace) -> None:
             figures = scenario_scan(directory, Path(data_dir), args.workers)
     else:  # "scan": into a given data dir, kept for the next run (first scan, rescans)
         figures = scenario_scan(directory, Path(args.data), args.workers)
-    print(RESULT_MARK + json.dumps(figures | _usage()), flush=True)
+    print(RESULT_MARK + json.dumps(figures | _peak_memory()), flush=True)
 
 
 # --- orchestration ---------------------------------------------------------------------

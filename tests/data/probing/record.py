@@ -78,7 +78,7 @@ SAMPLES: dict[str, tuple[str, list[str]]] = {
     ),
     "mp3_with_cover": (
         "song.mp3",
-        [*_audio(), "-f", "lavfi", "-i", "testsrc=size=64x64:rate=1", "-frames:v", "1",
+        [*_audio(), "-f", "lavfi", "-i", "testsrc=size=64x64:rate=1:duration=1", "-frames:v", "1",
          "-map", "0:a", "-map", "1:v", "-c:a", "libmp3lame", "-b:a", "64k", "-c:v", "png",
          "-disposition:v", "attached_pic", "-id3v2_version", "3",
          "-metadata", "title=黄梅戏选段", "-metadata", "genre=戏曲"],
