@@ -27,6 +27,7 @@ UI: dict[str, tuple[str, str]] = {
     "resolution": ("分辨率", "Resolution"),
     "playable": ("浏览器直接播放", "Plays in the browser"),
     "needs_hls": ("需转码播放", "Needs conversion to play"),
+    "converted": ("转码", "converted"),
     "kind_video": ("视频", "Video"),
     "kind_audio": ("音频", "Audio"),
     "kind_document": ("文档", "Document"),

@@ -69,7 +69,8 @@ def test_pdf_renamed_docx_fails(pdf: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("suffix", "name"), [(".doc", "Word"), (".ppt", "PowerPoint"), (".xls", "Excel"), (".wps", "WPS")]
+    ("suffix", "name"),
+    [(".doc", "Word"), (".ppt", "PowerPoint"), (".xls", "Excel"), (".wps", "WPS")],
 )
 def test_ole2_header_passes_legacy_office(tmp_path: Path, suffix: str, name: str) -> None:
     path = tmp_path / f"legacy{suffix}"
