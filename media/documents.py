@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import os
 
-# Legacy Office files are OLE2 compound files; the new ones are ZIP packages.
+# Legacy Office files are OLE2 compound files; the new ones are ZIP packages, except
+# password-protected ones, which Office wraps in an OLE2 container.
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP = b"PK\x03\x04"
 
 DOCUMENT_SIGNATURES: dict[str, tuple[str, tuple[bytes, ...]]] = {
     ".pdf": ("PDF", (b"%PDF-",)),
     ".doc": ("Word", (OLE2,)),
-    ".docx": ("Word", (ZIP,)),
+    ".docx": ("Word", (ZIP, OLE2)),
     ".ppt": ("PowerPoint", (OLE2,)),
-    ".pptx": ("PowerPoint", (ZIP,)),
+    ".pptx": ("PowerPoint", (ZIP, OLE2)),
     ".xls": ("Excel", (OLE2,)),
-    ".xlsx": ("Excel", (ZIP,)),
+    ".xlsx": ("Excel", (ZIP, OLE2)),
     ".wps": ("WPS", (OLE2,)),
 }
 

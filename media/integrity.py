@@ -44,7 +44,7 @@ _SNIFF_BYTES = 16
 _Checker = Callable[[BinaryIO, int], Truncation | None]
 
 
-def find_truncation(path: str | bytes | os.PathLike, size: int | None = None) -> Truncation | None:
+def find_truncation(path: str | bytes | os.PathLike[str] | os.PathLike[bytes], size: int | None = None) -> Truncation | None:
     """None when the file looks complete or its format cannot tell; a Truncation when the
     structure runs past the end of the file.
 
@@ -171,8 +171,9 @@ def _check_riff(f: BinaryIO, size: int) -> Truncation | None:
         header = _read_at(f, pos, 8)
         if len(header) < 8 or header[:4] not in _RIFF_IDS:
             return None
-        body_size = _u32le(header, 4)
-        if header[:4] != b"RIFF" and body_size == 0xFFFFFFFF:
+        declared = _u32le(header, 4)
+        body_size: int | None = declared
+        if header[:4] != b"RIFF" and declared == 0xFFFFFFFF:
             body_size = _ds64_riff_size(f, pos)
         if body_size is None or body_size in _RIFF_UNKNOWN_SIZES or body_size < 4:
             return None

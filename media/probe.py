@@ -12,8 +12,9 @@ from media.integrity import find_truncation
 from media.normalize import ProbeResult, normalize_probe
 
 # Demuxers that "succeed" on things that are not courseware: a text file read as ANSI
-# art, a single picture renamed to .avi.
-NOT_MEDIA_CONTAINERS = {"tty", "image2", "txt"}
+# art, a single picture renamed to .avi (pictures come as *_pipe, GIFs as "gif" —
+# animated banners from courseware websites, not lessons).
+NOT_MEDIA_CONTAINERS = {"tty", "image2", "txt", "gif"}
 
 
 def _looks_like_picture(result: ProbeResult) -> bool:

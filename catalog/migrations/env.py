@@ -21,7 +21,7 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    url = os.environ.get("YUANJIAO_DB_URL") or config.get_main_option("sqlalchemy.url")
+    url = os.environ.get("YUANJIAO_DB_URL") or config.get_main_option("sqlalchemy.url") or ""
     engine = create_engine(url)
     with engine.connect() as conn:
         context.configure(connection=conn, target_metadata=target_metadata,

@@ -85,3 +85,11 @@ def test_zip_renamed_to_legacy_doc_fails(tmp_path: Path) -> None:
 
 def test_bytes_path(pdf: Path) -> None:
     assert document_format(bytes(pdf)) == ("PDF", True)
+
+
+@pytest.mark.parametrize("suffix", [".docx", ".pptx", ".xlsx"])
+def test_password_protected_office_files_are_ole2_and_pass(tmp_path: Path, suffix: str) -> None:
+    # Office encrypts an OOXML package into an OLE2 container.
+    path = tmp_path / f"加密文档{suffix}"
+    path.write_bytes(OLE2 + bytes(504))
+    assert document_format(path)[1]

@@ -149,11 +149,6 @@ def test_picture_renamed_to_avi_is_not_media(
     assert _probe_failure(path).key == "scan_not_media"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: ffprobe reads a GIF as container 'gif' with one video stream, which "
-    "media.probe.NOT_MEDIA_CONTAINERS does not list, so it is catalogued as a 0.1 s video",
-)
 def test_gif_picture_renamed_to_avi_is_not_media(samples: dict[str, Path], tmp_path: Path) -> None:
     path = tmp_path / "lesson.avi"
     shutil.copyfile(samples["gif"], path)
