@@ -12,13 +12,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from catalog.errors import NotFound
 from catalog.formats import format_label
 from catalog.models import Item, LibraryRoot, ScanError, ScanRun, ThemeOverride, utcnow
-from catalog.themes import Theme, theme_label
+from catalog.themes import LEARNING_THEMES, Theme, theme_label
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,11 @@ def visible_items() -> Any:
     return select(Item).where(Item.missing_since.is_(None))
 
 
+# Themes in the policy's order (五学习), unclassified last.
+THEME_ORDER = case({t.value: n for n, t in enumerate((*LEARNING_THEMES, Theme.UNCLASSIFIED))},
+                   value=Item.theme, else_=99)
+
+
 def list_items(session: Session, theme: str | None = None, page: int = 1,
                per_page: int = 50) -> Page:
     query = visible_items()
@@ -51,7 +56,7 @@ def list_items(session: Session, theme: str | None = None, page: int = 1,
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
         query.options(selectinload(Item.root), selectinload(Item.override))
-        .order_by(Item.theme, Item.title, Item.id)
+        .order_by(THEME_ORDER, Item.title, Item.id)
         .offset((page - 1) * per_page)
         .limit(per_page)
     ).all()
@@ -62,7 +67,7 @@ def all_items(session: Session, theme: str | None = None) -> Sequence[Item]:
     query = visible_items().options(selectinload(Item.root), selectinload(Item.override))
     if theme is not None:
         query = query.where(Item.theme == theme)
-    return session.scalars(query.order_by(Item.theme, Item.title, Item.id)).all()
+    return session.scalars(query.order_by(THEME_ORDER, Item.title, Item.id)).all()
 
 
 def get_item(session: Session, item_id: int) -> Item:

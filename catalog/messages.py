@@ -32,7 +32,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Configuration file {path} not found. Check the path, or drop --config to use defaults.",
     ),
     "db_unreachable": (
-        "无法连接数据库 {url}：{detail}。请确认数据库服务已启动、URL 正确（--db 或 YUANJIAO_DB_URL）。",
+        "无法连接数据库 {url}：{detail}。"
+        "请确认数据库服务已启动、URL 正确（--db 或 YUANJIAO_DB_URL）。",
         "Cannot connect to the database {url}: {detail}. Check that the database server is "
         "running and the URL is right (--db or YUANJIAO_DB_URL).",
     ),
@@ -55,7 +56,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "internal_error": (
         "服务器内部错误。请把终端上的错误信息告诉管理员。",
-        "Internal server error. Show the error printed on the server's terminal to the administrator.",
+        "Internal server error. Show the error printed on the server's terminal to the "
+        "administrator.",
     ),
     # scanning: reasons a file is in the scan errors
     "scan_empty": (

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from media.paths import AnyPath
+
 # Legacy Office files are OLE2 compound files; the new ones are ZIP packages, except
 # password-protected ones, which Office wraps in an OLE2 container.
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -21,7 +23,7 @@ DOCUMENT_SIGNATURES: dict[str, tuple[str, tuple[bytes, ...]]] = {
 }
 
 
-def document_format(path: str | bytes | os.PathLike[str]) -> tuple[str, bool]:
+def document_format(path: AnyPath) -> tuple[str, bool]:
     """(format name, whether the header matches); the extension names what it should be."""
     ext = os.path.splitext(os.fsdecode(os.fspath(path)))[1].lower()
     name, signatures = DOCUMENT_SIGNATURES[ext]

@@ -18,9 +18,10 @@ import ffmpeg
 from ffmpeg._utils import convert_kwargs_to_cmd_line_args
 
 from media.errors import ProbeFailed, ToolMissing
+from media.paths import AnyPath
 
 
-def file_input(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> str:
+def file_input(path: AnyPath) -> str:
     """An input argument that ffmpeg reads only through its file protocol."""
     name = os.fsdecode(os.path.abspath(os.fspath(path)))
     return "file:" + name
@@ -33,7 +34,7 @@ def require_tool(binary: str, setting: str) -> str:
     return found
 
 
-def ffprobe_argv(binary: str, path: str | bytes | os.PathLike[str]) -> list[str]:
+def ffprobe_argv(binary: str, path: AnyPath) -> list[str]:
     options = convert_kwargs_to_cmd_line_args({
         "v": "error",
         "show_format": None,
@@ -44,7 +45,7 @@ def ffprobe_argv(binary: str, path: str | bytes | os.PathLike[str]) -> list[str]
     return [binary, *options, file_input(path)]
 
 
-def run_ffprobe(binary: str, path: str | bytes | os.PathLike[str], timeout: float) -> dict[str, Any]:
+def run_ffprobe(binary: str, path: AnyPath, timeout: float) -> dict[str, Any]:
     """ffprobe's JSON for one file.
 
     ffmpeg-python's own ``probe`` has no timeout and decodes output strictly; a damaged

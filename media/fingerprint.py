@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import os
 
+from media.paths import AnyPath
+
 CHUNK = 1024 * 1024
 
 
-def fingerprint_file(path: str | bytes | os.PathLike[str], size: int | None = None) -> str:
+def fingerprint_file(path: AnyPath, size: int | None = None) -> str:
     """SHA-256 over the size and the first and last MiB (DESIGN.md: library scanning).
 
     Two courseware files that agree on size, head and tail are the same recording for

@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from media.paths import AnyPath
+
 __all__ = ["UNKNOWN_EXPECTED", "Truncation", "find_truncation"]
 
 
@@ -44,7 +46,7 @@ _SNIFF_BYTES = 16
 _Checker = Callable[[BinaryIO, int], Truncation | None]
 
 
-def find_truncation(path: str | bytes | os.PathLike[str] | os.PathLike[bytes], size: int | None = None) -> Truncation | None:
+def find_truncation(path: AnyPath, size: int | None = None) -> Truncation | None:
     """None when the file looks complete or its format cannot tell; a Truncation when the
     structure runs past the end of the file.
 

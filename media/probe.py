@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
 import ffmpeg
 
 from media.errors import ProbeFailed
 from media.ffmpeg import ffprobe_error_detail, run_ffprobe
 from media.integrity import find_truncation
 from media.normalize import ProbeResult, normalize_probe
+from media.paths import AnyPath
 
 # Demuxers that "succeed" on things that are not courseware: a text file read as ANSI
 # art, a single picture renamed to .avi (pictures come as *_pipe, GIFs as "gif" —
@@ -22,7 +21,7 @@ def _looks_like_picture(result: ProbeResult) -> bool:
 
 
 def probe_media(
-    path: str | bytes | os.PathLike[str],
+    path: AnyPath,
     size: int,
     ffprobe: str = "ffprobe",
     timeout: float = 60.0,

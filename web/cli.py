@@ -131,10 +131,24 @@ def items(ctx: Context, theme: str | None, as_json: bool) -> None:
     if not rows:
         ctx.say("no_items")
         return
+    print_items_table(rows, ctx.lang)
+
+
+def print_items_table(rows: list[dict[str, Any]], lang: str) -> None:
+    # rich measures CJK characters as two columns, so Chinese titles stay aligned.
+    from rich.console import Console
+    from rich.table import Table
+
+    en = lang == "en"
+    table = Table(box=None, pad_edge=False)
+    for header in (("ID", "ID"), ("主题", "Theme"), ("时长", "Duration"), ("格式", "Format"),
+                   ("标题", "Title")):
+        table.add_column(header[1] if en else header[0], no_wrap=header[0] != "标题",
+                         overflow="fold")
     for row in rows:
-        duration = _clock(row["duration"])
-        click.echo(f"{row['id']:>5}  {row['theme_label']:<8} {duration:>8}  "
-                   f"{row['container'][:12]:<12} {row['title']}")
+        table.add_row(str(row["id"]), row["theme_label"], _clock(row["duration"]),
+                      row["format"], row["title"])
+    Console().print(table)
 
 
 @cli.command(help="设置课件主题（覆盖自动分类，重新扫描后仍保留）；--clear 取消。\n\n"

@@ -43,6 +43,7 @@ UI: dict[str, tuple[str, str]] = {
     "back": ("返回目录", "Back to the catalog"),
     "error_title": ("出错了", "Something went wrong"),
     "other_lang": ("English", "中文"),
+    "show_all": ("查看全部 {n} 个", "Show all {n}"),
     "prev": ("上一页", "Previous"),
     "next": ("下一页", "Next"),
     "yes": ("是", "yes"),

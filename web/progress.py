@@ -29,9 +29,12 @@ class RichProgress(ScanProgress):
         )
         self.label = label
         self.task = self.bar.add_task(label, total=None, current="")
+        self.found_files = 0
 
     def found(self, count: int) -> None:
-        self.bar.update(self.task, advance=0, current=f"+{count}")
+        # While walking, the total is not known yet: show how many files were found.
+        self.found_files += count
+        self.bar.update(self.task, current=str(self.found_files))
 
     def planned(self, total_work: int) -> None:
         self.bar.update(self.task, total=total_work, completed=0, current="")

@@ -73,16 +73,30 @@ def size_text(size: int) -> str:
     return f"{value:.1f} GB"
 
 
+PREVIEW_PER_THEME = 20
+THEME_PAGE_SIZE = 100
+
+
 def catalog_page(request: Request) -> Response:
+    """All themes with the first items of each; one theme, paged, when ?theme= is given."""
     lang = pick_lang(request)
     wanted = _theme_param(request)
+    page = _int_param(request, "page", 1, 1, 10**6)
+    order = (*LEARNING_THEMES, Theme.UNCLASSIFIED)
     with request.app.state.db.session() as session:
-        rows = [library.item_json(i, lang) for i in library.all_items(session, wanted)]
+        counts = library.theme_counts(session)
+        shown = [t for t in order if counts.get(t.value) and wanted in (None, t.value)]
+        size = THEME_PAGE_SIZE if wanted else PREVIEW_PER_THEME
+        groups = [
+            (theme, [library.item_json(i, lang) for i in
+                     library.list_items(session, theme.value, page if wanted else 1, size).items])
+            for theme in shown
+        ]
         scan = library.last_scan(session)
-    groups = [(theme, [r for r in rows if r["theme"] == theme.value])
-              for theme in (*LEARNING_THEMES, Theme.UNCLASSIFIED)]
-    return _render(request, "catalog.html", groups=[g for g in groups if g[1]],
-                   total=len(rows), scan=scan, themes=THEME_LABELS, selected=wanted)
+    total = counts.get(wanted, 0) if wanted else sum(counts.values())
+    pages = max(1, -(-total // THEME_PAGE_SIZE)) if wanted else 1
+    return _render(request, "catalog.html", groups=groups, counts=counts, total=total,
+                   scan=scan, themes=THEME_LABELS, selected=wanted, page=page, pages=pages)
 
 
 def item_page(request: Request) -> Response:

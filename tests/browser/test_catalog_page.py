@@ -65,8 +65,8 @@ def test_english_is_one_click_away_and_remembered(browser: Any, live_server: str
 
 def test_phone_screen_has_no_sideways_scrolling(browser: Any, live_server: str,
                                                 tmp_path: Path) -> None:
-    page = browser.new_page(locale="zh-CN", viewport={"width": 360, "height": 740}, device_scale_factor=2,
-                            is_mobile=True, has_touch=True)
+    page = browser.new_page(locale="zh-CN", viewport={"width": 360, "height": 740},
+                            device_scale_factor=2, is_mobile=True, has_touch=True)
     page.goto(live_server + "/")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
