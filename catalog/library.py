@@ -70,7 +70,14 @@ def all_items(session: Session, theme: str | None = None) -> Sequence[Item]:
     return session.scalars(query.order_by(THEME_ORDER, Item.title, Item.id)).all()
 
 
+# Ids are INTEGER columns; a larger number from a URL or the CLI cannot name an item,
+# and PostgreSQL would refuse to compare with it.
+MAX_ID = 2**31 - 1
+
+
 def get_item(session: Session, item_id: int) -> Item:
+    if not 1 <= item_id <= MAX_ID:
+        raise NotFound("item_not_found", item_id=item_id)
     item = session.get(Item, item_id, options=[selectinload(Item.root)])
     if item is None or item.missing_since is not None:
         raise NotFound("item_not_found", item_id=item_id)

@@ -8,13 +8,13 @@ import os
 import re
 import subprocess
 import sys
-import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from starlette.testclient import TestClient
 
 from catalog import library
 from catalog.db import Database
@@ -25,23 +25,12 @@ from indexer.pipeline import Scanner
 from web.app import create_app
 from web.cli import cli
 
-with warnings.catch_warnings():
-    # Starlette 1.10 deprecates plain httpx for its TestClient (wants httpx2), while the
-    # project's test extra installs httpx; only that one import-time warning is ignored.
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from starlette.testclient import TestClient
-
 pytestmark = pytest.mark.ffmpeg
 
 DEMO_TOTAL = 17
 UNREACHABLE_DB = "postgresql+psycopg://nobody@127.0.0.1:1/x"
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 Run = Callable[..., Result]
-OUT_OF_RANGE_BUG = ("bug: catalog/library.py get_item sends ids beyond the database integer range "
-                    "to the query; SQLite raises OverflowError (ids >= 2**63), PostgreSQL DataError "
-                    "(ids >= 2**31, items.id is INTEGER), so the answer is a 500 internal_error "
-                    "instead of 404 item_not_found")
-
 
 def make_small_bad_library(root: Path) -> dict[str, str]:
     """Three files the scanner must refuse; returns the expected reason per path."""
@@ -240,9 +229,6 @@ def test_theme_nonsense_names_the_choices(db: Database, run: Run) -> None:
     assert all(theme.value in result.stderr for theme in Theme)
 
 
-@pytest.mark.xfail(strict=True, reason=OUT_OF_RANGE_BUG.replace(
-    "a 500 internal_error instead of 404 item_not_found",
-    "`yuanjiao theme` dies with a traceback (exit 1) instead of exit 3 and item_not_found"))
 def test_theme_of_an_id_beyond_the_database_integer_range_is_not_found(db: Database,
                                                                        run: Run) -> None:
     result = run("theme", str(2**63), "culture")

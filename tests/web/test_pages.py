@@ -6,13 +6,14 @@ from __future__ import annotations
 import html
 import json
 import os
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from starlette.testclient import TestClient
 
 from catalog import library
 from catalog.db import Database
@@ -23,21 +24,10 @@ from indexer.pipeline import Scanner
 from media.demo import MANIFEST
 from web.app import create_app
 
-with warnings.catch_warnings():
-    # Starlette 1.10 deprecates plain httpx for its TestClient (wants httpx2), while the
-    # project's test extra installs httpx; only that one import-time warning is ignored.
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from starlette.testclient import TestClient
-
 pytestmark = pytest.mark.ffmpeg
 
 DEMO_TOTAL = 17
 ZH_LABELS = ["政治理论", "党建知识", "农村政策法规", "先进适用科技", "健康娱乐文化"]
-OUT_OF_RANGE_BUG = ("bug: catalog/library.py get_item sends ids beyond the database integer range "
-                    "to the query; SQLite raises OverflowError (ids >= 2**63), PostgreSQL DataError "
-                    "(ids >= 2**31, items.id is INTEGER), so the answer is a 500 internal_error "
-                    "instead of 404 item_not_found")
-
 
 @dataclass
 class Row:
@@ -184,6 +174,18 @@ def test_durations_are_minutes_and_seconds(demo_items: dict[str, DemoItem],
     assert rows[demo_items["党建知识/党课讲稿.pdf"].item_id] == "—"
 
 
+def test_catalog_shows_the_last_scan_in_local_time(demo_items: dict[str, DemoItem],
+                                                   db: Database, settings: Settings,
+                                                   client: TestClient) -> None:
+    with db.session() as session:
+        scan = library.last_scan(session)
+    assert scan is not None and scan.started_at.tzinfo is not None
+    when = scan.started_at.astimezone(ZoneInfo(settings.timezone)).strftime("%Y-%m-%d %H:%M")
+    text = page_text(client.get("/").text)
+    assert f"共 {DEMO_TOTAL} 个课件" in text
+    assert f"上次扫描：{when}，新增 {DEMO_TOTAL}，错误 0" in text
+
+
 def test_english_choice_is_remembered_in_a_cookie(demo_items: dict[str, DemoItem],
                                                   client: TestClient) -> None:
     english = client.get("/", params={"lang": "en"})
@@ -279,7 +281,6 @@ def test_unknown_item_is_a_404_page_with_the_message(client: TestClient, lang: s
     assert message("item_not_found", lang, item_id=99999) in page_text(response.text)
 
 
-@pytest.mark.xfail(strict=True, reason=OUT_OF_RANGE_BUG)
 def test_item_page_beyond_the_database_integer_range_is_not_found(settings: Settings,
                                                                   db: Database) -> None:
     with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
