@@ -73,6 +73,32 @@ class LibraryRoot(Base):
     last_scan_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class Disc(Base):
+    """A disc image or VIDEO_TS folder; its playable titles or files are items."""
+
+    __tablename__ = "discs"
+    __table_args__ = (UniqueConstraint("root_id", "rel_path_raw", name="uq_discs_root_path"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    root_id: Mapped[int] = mapped_column(ForeignKey("library_roots.id"), index=True)
+    rel_path: Mapped[str] = mapped_column(Text)
+    rel_path_raw: Mapped[bytes] = mapped_column(LargeBinary)
+    kind: Mapped[str] = mapped_column(String(16))  # dvd-video | vcd | data
+    layout: Mapped[str] = mapped_column(String(16))  # iso | video_ts | cue
+    label: Mapped[str] = mapped_column(Text, default="")
+    size: Mapped[int] = mapped_column(BigInteger)
+    mtime_ns: Mapped[int] = mapped_column(BigInteger)
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    # Titles left out as menus, logos and warnings: [{"title": n, "duration": s}, ...]
+    skipped: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    missing_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    root: Mapped[LibraryRoot] = relationship()
+    items: Mapped[list[Item]] = relationship(back_populates="disc", order_by="Item.disc_index")
+
+
 class Item(Base):
     __tablename__ = "items"
     __table_args__ = (UniqueConstraint("root_id", "rel_path_raw", name="uq_items_root_path"),)
@@ -102,11 +128,19 @@ class Item(Base):
     height: Mapped[int | None] = mapped_column(Integer)
     streams: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     browser_playable: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Items from a disc: which disc, the title/track number or position, the path inside
+    # a data disc, chapter start times, and where the bytes are (see media.discs).
+    disc_id: Mapped[int | None] = mapped_column(ForeignKey("discs.id"), index=True)
+    disc_index: Mapped[int | None] = mapped_column(Integer)
+    disc_path: Mapped[str] = mapped_column(Text, default="")
+    chapters: Mapped[list[float]] = mapped_column(JSON, default=list)
+    locator: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     missing_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     root: Mapped[LibraryRoot] = relationship()
+    disc: Mapped[Disc | None] = relationship(back_populates="items")
     override: Mapped[ThemeOverride | None] = relationship(back_populates="item", uselist=False)
 
 
