@@ -13,16 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-MEDIA_EXTENSIONS = frozenset({
-    ".mp4", ".m4v", ".mov", ".3gp", ".3g2", ".mkv", ".webm", ".avi", ".divx", ".flv",
-    ".f4v", ".wmv", ".asf", ".rm", ".rmvb", ".mpg", ".mpeg", ".mpe", ".m1v", ".m2v",
-    ".vob", ".ts", ".m2ts", ".mts", ".tp", ".ogv", ".dv",
-    ".mp3", ".m4a", ".aac", ".wma", ".wav", ".ogg", ".oga", ".opus", ".flac", ".ra",
-    ".amr", ".ape", ".mka", ".mp2",
-})
-DOCUMENT_EXTENSIONS = frozenset({".pdf", ".doc", ".docx", ".ppt", ".pptx", ".xls", ".xlsx",
-                                 ".wps"})
-
+from media.formats import category_of
 
 @dataclass(frozen=True)
 class FoundFile:
@@ -30,7 +21,7 @@ class FoundFile:
     abs_raw: bytes
     size: int
     mtime_ns: int
-    category: str  # media | document
+    category: str  # media | document | disc
 
 
 @dataclass(frozen=True)
@@ -38,15 +29,6 @@ class FoundProblem:
     rel_raw: bytes
     reason: str  # a catalog.messages key
     detail: dict[str, Any] = field(default_factory=dict)
-
-
-def category_of(name: bytes) -> str | None:
-    ext = os.path.splitext(name)[1].decode("ascii", errors="replace").lower()
-    if ext in MEDIA_EXTENSIONS:
-        return "media"
-    if ext in DOCUMENT_EXTENSIONS:
-        return "document"
-    return None
 
 
 def _inside(path: bytes, root: bytes) -> bool:
@@ -83,9 +65,11 @@ def _visit(entry: os.DirEntry[bytes], root: bytes, subdirs: list[bytes]) -> (
         if entry.is_symlink():
             return _visit_link(entry, rel, root)
         if entry.is_dir(follow_symlinks=False):
+            if is_video_ts(entry.path):
+                return video_ts_folder(entry.path, rel)
             subdirs.append(entry.path)
             return None
-        category = category_of(entry.name)
+        category = category_of(entry.name, os.path.dirname(entry.path))
         if category is None or not entry.is_file(follow_symlinks=False):
             return None
         st = entry.stat(follow_symlinks=False)
@@ -94,9 +78,34 @@ def _visit(entry: os.DirEntry[bytes], root: bytes, subdirs: list[bytes]) -> (
     return FoundFile(rel, entry.path, st.st_size, st.st_mtime_ns, category)
 
 
+def is_video_ts(path: bytes) -> bool:
+    """A copied DVD: a VIDEO_TS folder (any case) holding IFO files."""
+    if os.path.basename(path).upper() != b"VIDEO_TS":
+        return False
+    try:
+        return any(name.upper().endswith(b".IFO") for name in os.listdir(path))
+    except OSError:
+        return False
+
+
+def video_ts_folder(path: bytes, rel: bytes) -> FoundFile | FoundProblem:
+    """The folder as one disc: its size is its files' total, its mtime the newest one's,
+    so any change inside makes the disc look changed."""
+    size, mtime = 0, 0
+    try:
+        with os.scandir(path) as it:
+            for child in it:
+                if child.is_file(follow_symlinks=False):
+                    st = child.stat(follow_symlinks=False)
+                    size, mtime = size + st.st_size, max(mtime, st.st_mtime_ns)
+    except OSError as exc:
+        return FoundProblem(rel, "scan_unreadable", {"detail": exc.strerror or str(exc)})
+    return FoundFile(rel, path, size, mtime, "disc")
+
+
 def _visit_link(entry: os.DirEntry[bytes], rel: bytes, root: bytes) -> (
         FoundFile | FoundProblem | None):
-    category = category_of(entry.name)
+    category = category_of(entry.name, os.path.dirname(entry.path))
     target = os.path.realpath(entry.path)
     shown = os.fsdecode(target)
     if not _inside(target, root):

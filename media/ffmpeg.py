@@ -34,25 +34,38 @@ def require_tool(binary: str, setting: str) -> str:
     return found
 
 
-def ffprobe_argv(binary: str, path: AnyPath) -> list[str]:
+FEED_PREFIX = "http://127.0.0.1:"
+
+
+def feed_input(url: str) -> tuple[str, str]:
+    """A URL of our own loopback feed (media.feed) and the protocols it needs; anything
+    else is refused, so no user-provided URL can reach ffmpeg."""
+    if not url.startswith(FEED_PREFIX):
+        raise ValueError(f"not a source feed URL: {url!r}")
+    return url, "http,tcp"
+
+
+def ffprobe_argv(binary: str, path: AnyPath | None = None, url: str | None = None) -> list[str]:
+    target, protocols = feed_input(url) if url is not None else (file_input(path or ""), "file")
     options = convert_kwargs_to_cmd_line_args({
         "v": "error",
         "show_format": None,
         "show_streams": None,
         "of": "json",
-        "protocol_whitelist": "file",
+        "protocol_whitelist": protocols,
     })
-    return [binary, *options, file_input(path)]
+    return [binary, *options, target]
 
 
-def run_ffprobe(binary: str, path: AnyPath, timeout: float) -> dict[str, Any]:
+def run_ffprobe(binary: str, path: AnyPath | None, timeout: float,
+                url: str | None = None) -> dict[str, Any]:
     """ffprobe's JSON for one file.
 
     ffmpeg-python's own ``probe`` has no timeout and decodes output strictly; a damaged
     file can make ffprobe spin, and tags in old files carry stray bytes, so we run the
     same command ourselves with both handled, raising ffmpeg-python's ``Error`` type.
     """
-    argv = ffprobe_argv(binary, path)
+    argv = ffprobe_argv(binary, path, url)
     try:
         done = subprocess.run(argv, capture_output=True, timeout=timeout, check=False)
     except FileNotFoundError as exc:

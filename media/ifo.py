@@ -11,6 +11,10 @@ those of the IFO reference at dvd.sourceforge.net/dvdinfo/ifo.html:
   playback time and the sectors they occupy in the title VOBs (VTS_nn_1.VOB onwards).
 
 Each .IFO has a byte-identical .BUP backup; a missing or malformed .IFO falls back to it.
+
+Limitation: in an interleaved block (seamless multi-angle), angle 1's sector range also
+holds the other angles' interleaved units (ILVUs); reading it straight through mixes angles.
+Telling them apart needs the DSI packets inside the VOBs, which this module does not read.
 """
 
 from __future__ import annotations
@@ -242,13 +246,18 @@ def _parse_pgc(data: bytes, at: int, where: str) -> _Pgc:
         raise IfoError(f"{where}: program map or cell playback table offset is 0")
     _need(data, at + program_map + programs, where, "program map")
     entry_cells = tuple(data[at + program_map : at + program_map + programs])
-    if list(entry_cells) != sorted(set(entry_cells)) or not 1 <= entry_cells[0] <= cells \
-            or entry_cells[-1] > cells:
+    if not _program_map_fits(entry_cells, cells):
         raise IfoError(f"{where}: program map {list(entry_cells)} does not fit {cells} cells")
     _need(data, at + cell_table + 24 * cells, where, "cell playback table")
     playback = tuple(_parse_cell(data, at + cell_table + 24 * i, f"{where} cell {i + 1}")
                      for i in range(cells))
     return _Pgc(duration, entry_cells, playback)
+
+
+def _program_map_fits(entry_cells: tuple[int, ...], cells: int) -> bool:
+    """Programs start at increasing cells, all of them in the PGC."""
+    increasing = all(a < b for a, b in zip(entry_cells, entry_cells[1:], strict=False))
+    return increasing and entry_cells[0] >= 1 and entry_cells[-1] <= cells
 
 
 def _parse_cell(data: bytes, at: int, where: str) -> _CellPlayback:
@@ -291,8 +300,8 @@ def _bcd(byte: int, where: str) -> int:
 
 def _check_identifier(data: bytes, expected: bytes, name: str) -> None:
     if data[:12] != expected:
-        found = data[:12].decode("ascii", "replace") if data else "an empty file"
-        raise IfoError(f"{name}: not a {expected.decode()} IFO (starts with {found!r})")
+        found = f"starts with {data[:12]!r}" if data else "the file is empty"
+        raise IfoError(f"{name}: not a {expected.decode()} IFO ({found})")
 
 
 def _table_start(data: bytes, pointer_at: int, name: str, table: str) -> int:

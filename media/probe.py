@@ -5,9 +5,11 @@ from __future__ import annotations
 import ffmpeg
 
 from media.errors import ProbeFailed
+from media.feed import shared_feed
 from media.ffmpeg import ffprobe_error_detail, run_ffprobe
 from media.integrity import find_truncation
 from media.normalize import ProbeResult, normalize_probe
+from media.sources import ByteSource
 from media.paths import AnyPath
 
 # Demuxers that "succeed" on things that are not courseware: a text file read as ANSI
@@ -18,6 +20,29 @@ NOT_MEDIA_CONTAINERS = {"tty", "image2", "txt", "gif"}
 
 def _looks_like_picture(result: ProbeResult) -> bool:
     return result.container in NOT_MEDIA_CONTAINERS or result.container.endswith("_pipe")
+
+
+def _interpret(data: dict[str, object]) -> ProbeResult:
+    result = normalize_probe(data)
+    if _looks_like_picture(result):
+        raise ProbeFailed("scan_not_media", detail=f"format {result.container}")
+    if result.kind is None:
+        raise ProbeFailed("scan_no_streams")
+    return result
+
+
+def probe_source(source: ByteSource, ffprobe: str = "ffprobe",
+                 timeout: float = 60.0) -> ProbeResult:
+    """Probe bytes that are not a file of their own (a DVD title, a VCD track, a file
+    inside an ISO), handed to ffprobe through the loopback feed so it can seek."""
+    if source.size == 0:
+        raise ProbeFailed("scan_empty")
+    with shared_feed().serve(source) as url:
+        try:
+            data = run_ffprobe(ffprobe, None, timeout, url=url)
+        except ffmpeg.Error as exc:
+            raise ProbeFailed("scan_not_media", detail=ffprobe_error_detail(exc)) from exc
+    return _interpret(data)
 
 
 def probe_media(
@@ -36,9 +61,4 @@ def probe_media(
         data = run_ffprobe(ffprobe, path, timeout)
     except ffmpeg.Error as exc:
         raise ProbeFailed("scan_not_media", detail=ffprobe_error_detail(exc)) from exc
-    result = normalize_probe(data)
-    if _looks_like_picture(result):
-        raise ProbeFailed("scan_not_media", detail=f"format {result.container}")
-    if result.kind is None:
-        raise ProbeFailed("scan_no_streams")
-    return result
+    return _interpret(data)

@@ -1,7 +1,7 @@
 """Tests for media.ifo on real DVD-Video images authored by dvdauthor, checked against lsdvd.
 
 The disc: title set 1 holds three titles (a 12 s clip with chapters at 0, 4 and 8 s, a 7 s
-clip with chapters at 0 and 3 s, a 2 s logo), all in the same VTS_01_n.VOB files; title set 2
+clip with chapters at 0 and 4 s, a 2 s logo), all in the same VTS_01_n.VOB files; title set 2
 holds one title made of two VOBs (the 7 s clip then the logo) in a single chapter.
 """
 
@@ -27,17 +27,17 @@ from media.ifo import SECTOR, Cell, IfoError, Title, parse_dvd
 pytestmark = pytest.mark.ffmpeg
 
 _CLIPS = {"main": 12, "second": 7, "logo": 2}  # name -> seconds
-_EXPECTED_CHAPTERS = {1: (0.0, 4.0, 8.0), 2: (0.0, 3.0), 3: (0.0,), 4: (0.0,)}
+_EXPECTED_CHAPTERS = {1: (0.0, 4.0, 8.0), 2: (0.0, 4.0), 3: (0.0,), 4: (0.0,)}
 
-# dvdauthor puts a chapter on the nearest VOBU (GOP) boundary. GOPs of 5 frames (0.2 s) have
-# one on every whole second; pal-dvd's default of 15 frames would move the 4 s chapter to 4.2 s.
+# dvdauthor puts a chapter on a VOBU (GOP) boundary. GOPs of 10 frames (0.4 s) have one on
+# every chapter point asked for; pal-dvd's default of 15 frames would move 0:04 to 4.2 s.
 _DVDAUTHOR_XML = """\
 <dvdauthor>
   <vmgm />
   <titleset>
     <titles>
       <pgc><vob file="main.mpg" chapters="0,0:04,0:08" /></pgc>
-      <pgc><vob file="second.mpg" chapters="0,0:03" /></pgc>
+      <pgc><vob file="second.mpg" chapters="0,0:04" /></pgc>
       <pgc><vob file="logo.mpg" /></pgc>
     </titles>
   </titleset>
@@ -86,7 +86,7 @@ def dvd(tmp_path_factory: pytest.TempPathFactory) -> Dvd:
         _run("ffmpeg", "-nostdin", "-y", "-v", "error",
              "-f", "lavfi", "-i", f"testsrc=size=720x576:rate=25:duration={duration}",
              "-f", "lavfi", "-i", f"sine=duration={duration}",
-             "-target", "pal-dvd", "-b:v", "1500k", "-g", "5", work / f"{name}.mpg")
+             "-target", "pal-dvd", "-b:v", "1500k", "-g", "10", work / f"{name}.mpg")
         seconds[name] = _ffprobe_duration(work / f"{name}.mpg")
     (work / "dvd.xml").write_text(_DVDAUTHOR_XML)
     _run("dvdauthor", "-o", "disc", "-x", "dvd.xml", cwd=work)
