@@ -176,3 +176,21 @@ MESSAGES.update({
         "report this message to the developers.",
     ),
 })
+
+MESSAGES.update({
+    "scan_disc_unreadable": (
+        "光盘镜像无法读取：{detail}。镜像可能不完整或已损坏，请重新拷贝或重新下载。",
+        "The disc image cannot be read: {detail}. It may be incomplete or damaged; copy or "
+        "download it again.",
+    ),
+    "scan_disc_unknown": (
+        "不是可识别的光盘镜像（{detail}）。支持 DVD 视频、VCD（.cue/.bin）和数据光盘（ISO 9660）。",
+        "Not a disc image yuanjiao knows ({detail}). DVD-Video, VCD (.cue/.bin) and data discs "
+        "(ISO 9660) are supported.",
+    ),
+    "scan_disc_empty": (
+        "光盘中没有可播放的节目或课件文件。请确认这是课件光盘。",
+        "The disc holds no playable title or courseware file. Check that it is a courseware "
+        "disc.",
+    ),
+})

@@ -10,10 +10,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from catalog.models import Item, ScanError, ScanRun, ThemeOverride, utcnow
+from catalog.models import Disc, Item, ScanError, ScanRun, ThemeOverride, utcnow
 
 
 @dataclass(frozen=True)
@@ -41,12 +41,57 @@ class ItemData:
     height: int | None = None
     streams: tuple[dict[str, Any], ...] = field(default=())
     browser_playable: bool = False
+    disc_index: int | None = None
+    disc_path: str = ""
+    chapters: tuple[float, ...] = ()
+    locator: dict[str, Any] = field(default_factory=dict)
+
+
+# An item inside a disc is named by the disc's path, this separator and the entry's key.
+# NUL cannot occur in a file name, so no file path can collide with a disc entry's.
+DISC_ENTRY_SEPARATOR = b"\x00"
+DISC_ENTRY_SHOWN = " › "
+
+
+def disc_entry_path(disc_rel_path: str, disc_rel_raw: bytes, key: str, name: str
+                    ) -> tuple[str, bytes]:
+    return (disc_rel_path + DISC_ENTRY_SHOWN + name,
+            disc_rel_raw + DISC_ENTRY_SEPARATOR + key.encode("utf-8"))
+
+
+def disc_of_path(rel_path_raw: bytes) -> bytes:
+    """The disc's own path for a disc entry's path; the path itself for a file."""
+    return rel_path_raw.split(DISC_ENTRY_SEPARATOR, 1)[0]
+
+
+@dataclass(frozen=True)
+class DiscData:
+    rel_path: str
+    rel_path_raw: bytes
+    kind: str
+    layout: str
+    label: str
+    size: int
+    mtime_ns: int
+    fingerprint: str
+    skipped: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
 class KnownFile:
     """A catalogued path as the scanner needs to see it."""
 
+    id: int
+    root_id: int
+    rel_path_raw: bytes
+    size: int
+    mtime_ns: int
+    fingerprint: str
+    missing: bool
+
+
+@dataclass(frozen=True)
+class KnownDisc:
     id: int
     root_id: int
     rel_path_raw: bytes
@@ -71,9 +116,88 @@ def known_files(session: Session, root_ids: Iterable[int]) -> list[KnownFile]:
     rows = session.execute(
         select(Item.id, Item.root_id, Item.rel_path_raw, Item.size, Item.mtime_ns,
                Item.fingerprint, Item.missing_since)
-        .where(Item.root_id.in_(list(root_ids)))
+        .where(Item.root_id.in_(list(root_ids)), Item.disc_id.is_(None))
     ).all()
     return [KnownFile(r[0], r[1], bytes(r[2]), r[3], r[4], r[5], r[6] is not None) for r in rows]
+
+
+def known_discs(session: Session, root_ids: Iterable[int]) -> list[KnownDisc]:
+    rows = session.execute(
+        select(Disc.id, Disc.root_id, Disc.rel_path_raw, Disc.size, Disc.mtime_ns,
+               Disc.fingerprint, Disc.missing_since)
+        .where(Disc.root_id.in_(list(root_ids)))
+    ).all()
+    return [KnownDisc(r[0], r[1], bytes(r[2]), r[3], r[4], r[5], r[6] is not None) for r in rows]
+
+
+def save_disc(session: Session, root_id: int, data: DiscData, disc_id: int | None,
+              items: Sequence[ItemData]) -> Disc:
+    """Insert or refresh a disc and its items; entries gone from the disc are hidden.
+
+    Items keep their ids across rescans: they are found by their path (disc path and
+    entry key), which does not change while the disc stays where it is."""
+    disc = Disc(root_id=root_id) if disc_id is None else session.get_one(Disc, disc_id)
+    if disc_id is None:
+        session.add(disc)
+    for name, value in data.__dict__.items():
+        setattr(disc, name, list(value) if name == "skipped" else value)
+    disc.root_id, disc.missing_since, disc.updated_at = root_id, None, utcnow()
+    session.flush()
+    current = {bytes(row[1]): row[0] for row in session.execute(
+        select(Item.id, Item.rel_path_raw).where(Item.disc_id == disc.id))}
+    for entry in items:
+        item = save_item(session, root_id, entry, current.pop(entry.rel_path_raw, None))
+        item.disc_id = disc.id
+    mark_missing(session, list(current.values()))
+    clear_error(session, root_id, data.rel_path_raw)
+    session.flush()
+    return disc
+
+
+def move_disc(session: Session, disc_id: int, root_id: int, rel_path: str, rel_path_raw: bytes,
+              mtime_ns: int) -> None:
+    """A disc found at a new path by its fingerprint: same disc and items, new paths."""
+    disc = session.get_one(Disc, disc_id)
+    old_shown, old_raw = disc.rel_path, bytes(disc.rel_path_raw)
+    disc.root_id, disc.rel_path, disc.rel_path_raw = root_id, rel_path, rel_path_raw
+    disc.mtime_ns, disc.missing_since, disc.updated_at = mtime_ns, None, utcnow()
+    for item in session.scalars(select(Item).where(Item.disc_id == disc_id)):
+        item.root_id = root_id
+        item.rel_path = rel_path + item.rel_path[len(old_shown):]
+        item.rel_path_raw = rel_path_raw + bytes(item.rel_path_raw)[len(old_raw):]
+        item.updated_at = utcnow()
+    clear_error(session, root_id, rel_path_raw)
+
+
+def mark_discs_missing(session: Session, disc_ids: Sequence[int]) -> None:
+    if not disc_ids:
+        return
+    session.execute(update(Disc).where(Disc.id.in_(list(disc_ids)), Disc.missing_since.is_(None))
+                    .values(missing_since=utcnow()))
+    item_ids = session.scalars(select(Item.id).where(Item.disc_id.in_(list(disc_ids)))).all()
+    mark_missing(session, list(item_ids))
+
+
+def restore_disc(session: Session, disc_id: int) -> None:
+    """The disc is back unchanged: show again the items hidden with it (not those hidden
+    earlier because the disc had changed)."""
+    disc = session.get_one(Disc, disc_id)
+    if disc.missing_since is None:
+        return
+    session.execute(update(Item).where(Item.disc_id == disc_id,
+                                       Item.missing_since >= disc.missing_since)
+                    .values(missing_since=None))
+    disc.missing_since = None
+
+
+def clear_disc_entry_errors(session: Session, root_id: int, disc_rel_raw: bytes) -> None:
+    """Before a disc is examined again, its entries' old errors go; new ones are recorded."""
+    rows = session.execute(select(ScanError.id, ScanError.rel_path_raw)
+                           .where(ScanError.root_id == root_id)).all()
+    prefix = disc_rel_raw + DISC_ENTRY_SEPARATOR
+    stale = [row[0] for row in rows if bytes(row[1]).startswith(prefix)]
+    if stale:
+        session.execute(delete(ScanError).where(ScanError.id.in_(stale)))
 
 
 def known_errors(session: Session, root_ids: Iterable[int]) -> dict[tuple[int, bytes], tuple[
@@ -87,7 +211,7 @@ def known_errors(session: Session, root_ids: Iterable[int]) -> dict[tuple[int, b
 
 def _apply(item: Item, data: ItemData, override: str | None) -> None:
     for name, value in data.__dict__.items():
-        if name in {"tags", "streams"}:
+        if name in {"tags", "streams", "chapters"}:
             value = list(value)
         setattr(item, name, value)
     item.theme = override or data.rule_theme
@@ -158,9 +282,16 @@ def clear_errors_except(session: Session, root_id: int, keep: set[bytes]) -> Non
     """Drop errors for paths of this root that are no longer there or no longer bad."""
     rows = session.execute(select(ScanError.id, ScanError.rel_path_raw)
                            .where(ScanError.root_id == root_id)).all()
-    stale = [row[0] for row in rows if bytes(row[1]) not in keep]
+    # An entry of a disc that is kept (unchanged, or examined this time) keeps its error.
+    stale = [row[0] for row in rows
+             if bytes(row[1]) not in keep and disc_of_path(bytes(row[1])) not in keep]
     if stale:
         session.execute(delete(ScanError).where(ScanError.id.in_(stale)))
+
+
+def count_errors(session: Session, root_ids: Sequence[int]) -> int:
+    return session.scalar(select(func.count()).select_from(ScanError)
+                          .where(ScanError.root_id.in_(list(root_ids)))) or 0
 
 
 def finish_scan(session: Session, scan_id: int, counts: dict[str, int]) -> None:

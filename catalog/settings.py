@@ -53,6 +53,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("probe_timeout", 60.0, float,
             "单个文件 ffprobe 的超时（秒）；超时的文件记为扫描错误",
             "Seconds one ffprobe run may take; a file that takes longer is a scan error"),
+    Setting("dvd_min_title_seconds", 30.0, float,
+            "DVD 中短于 min(本值, 最长节目 × dvd_min_title_fraction) 的节目"
+            "视为菜单、片头或警告，不收录",
+            "DVD titles shorter than min(this, longest title × dvd_min_title_fraction) are menus, "
+            "logos or warnings and are not catalogued"),
+    Setting("dvd_min_title_fraction", 0.1, float,
+            "见 dvd_min_title_seconds", "See dvd_min_title_seconds"),
     Setting("ffprobe", "ffprobe", str,
             "ffprobe 程序路径", "Path of the ffprobe program"),
     Setting("ffmpeg", "ffmpeg", str,
@@ -78,6 +85,8 @@ class Settings:
     library_roots: tuple[Path, ...] = ()
     probe_workers: int = 0
     probe_timeout: float = 60.0
+    dvd_min_title_seconds: float = 30.0
+    dvd_min_title_fraction: float = 0.1
     ffprobe: str = "ffprobe"
     ffmpeg: str = "ffmpeg"
     host: str = "127.0.0.1"
@@ -175,6 +184,8 @@ def load_settings(
         library_roots=tuple(Path(p).expanduser().resolve() for p in values["library_roots"]),
         probe_workers=values["probe_workers"],
         probe_timeout=values["probe_timeout"],
+        dvd_min_title_seconds=values["dvd_min_title_seconds"],
+        dvd_min_title_fraction=values["dvd_min_title_fraction"],
         ffprobe=values["ffprobe"],
         ffmpeg=values["ffmpeg"],
         host=values["host"],

@@ -10,15 +10,16 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from catalog.scans import ItemData, KnownFile
+from catalog.scans import ItemData, KnownDisc, KnownFile
 from catalog.settings import Settings
 from indexer.classify import Evidence, classify
+from indexer.discs import DiscResult, examine_disc
 from indexer.names import clean_title, decode_name
 from indexer.sidecars import Sidecar, read_sidecar
 from indexer.walk import FoundFile
 from media.documents import document_format
 from media.errors import MediaError
-from media.fingerprint import fingerprint_file
+from media.fingerprint import fingerprint_disc, fingerprint_file
 from media.normalize import ProbeResult
 from media.probe import probe_media
 
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Examined:
     found: FoundFile
-    probed: bool = False
+    probed: int = 0  # how many times ffprobe ran for it
 
     @property
     def found_rel_path(self) -> str:
@@ -49,22 +50,54 @@ class Described(Examined):
 
 
 @dataclass(frozen=True)
+class MovedDisc(Examined):
+    disc_id: int = 0
+
+
+@dataclass(frozen=True)
+class DescribedDisc(Examined):
+    result: DiscResult = field(default=None)  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
 class Failed(Examined):
     reason: str = ""
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-def examine_file(found: FoundFile, existing: KnownFile | None, root_name: str,
+def examine_file(found: FoundFile, existing: KnownFile | KnownDisc | None, root_name: str,
                  candidates: MoveCandidates, settings: Settings) -> Examined:
     """Never raises: whatever goes wrong with one file is that file's scan error."""
     try:
+        if found.category == "disc":
+            return _examine_disc(found, existing, root_name, candidates, settings)
         return _examine(found, existing, root_name, candidates, settings)
     except Exception as exc:  # a bug or an odd file must not stop the whole scan
         log.exception("examining %r failed", found.abs_raw)
         return Failed(found, reason="scan_internal", detail={"detail": repr(exc)[:300]})
 
 
-def _examine(found: FoundFile, existing: KnownFile | None, root_name: str,
+def _examine_disc(found: FoundFile, existing: KnownFile | KnownDisc | None, root_name: str,
+                  candidates: MoveCandidates, settings: Settings) -> Examined:
+    try:
+        fingerprint = fingerprint_disc(found.abs_raw, found.size)
+    except OSError as exc:
+        return Failed(found, reason="scan_unreadable", detail={"detail": exc.strerror or str(exc)})
+    if existing is None:
+        moved = candidates.claim_disc(fingerprint)
+        if moved is not None:
+            return MovedDisc(found, disc_id=moved.id)
+    try:
+        result = examine_disc(found, fingerprint, root_name, settings)
+    except MediaError as exc:
+        return Failed(found, reason=exc.key, detail=exc.fields)
+    except OSError as exc:
+        return Failed(found, reason="scan_disc_unreadable",
+                      detail={"detail": exc.strerror or str(exc)})
+    return DescribedDisc(found, probed=result.probed, result=result)
+
+
+def _examine(found: FoundFile, existing: KnownFile | KnownDisc | None, root_name: str,
              candidates: MoveCandidates, settings: Settings) -> Examined:
     try:
         fingerprint = fingerprint_file(found.abs_raw, found.size)
@@ -79,11 +112,11 @@ def _examine(found: FoundFile, existing: KnownFile | None, root_name: str,
             return Described(found, data=_describe_document(found, fingerprint, root_name))
         probe = probe_media(found.abs_raw, found.size, settings.ffprobe, settings.probe_timeout)
     except MediaError as exc:
-        probed = exc.key not in {"scan_empty", "scan_truncated"}
+        probed = int(exc.key not in {"scan_empty", "scan_truncated"})
         return Failed(found, probed=probed, reason=exc.key, detail=exc.fields)
     except OSError as exc:
         return Failed(found, reason="scan_unreadable", detail={"detail": exc.strerror or str(exc)})
-    return Described(found, probed=True, data=_describe_media(found, fingerprint, root_name, probe))
+    return Described(found, probed=1, data=_describe_media(found, fingerprint, root_name, probe))
 
 
 def _evidence(found: FoundFile, root_name: str, title: str, sidecar: Sidecar | None,

@@ -26,9 +26,17 @@ from catalog import scans
 from catalog.db import Database
 from catalog.errors import YuanjiaoError
 from catalog.library import get_or_create_root
-from catalog.scans import ItemData, KnownFile
+from catalog.scans import KnownDisc, KnownFile
 from catalog.settings import Settings
-from indexer.examine import Examined, Failed, Moved, examine_file
+from indexer.examine import (
+    Described,
+    DescribedDisc,
+    Examined,
+    Failed,
+    Moved,
+    MovedDisc,
+    examine_file,
+)
 from indexer.names import decode_name
 from indexer.walk import FoundFile, FoundProblem, walk_root
 
@@ -84,50 +92,73 @@ def scan_lock(data_dir: Path) -> Iterator[None]:
 class RootPlan:
     root_id: int
     root_path: bytes
-    work: list[tuple[FoundFile, KnownFile | None]] = field(default_factory=list)
+    work: list[tuple[FoundFile, Known | None]] = field(default_factory=list)
     problems: list[FoundProblem] = field(default_factory=list)
     restored: list[int] = field(default_factory=list)
+    restored_discs: list[int] = field(default_factory=list)
     seen: set[bytes] = field(default_factory=set)
     kept_errors: set[bytes] = field(default_factory=set)
     unchanged: int = 0
 
 
-class MoveCandidates:
-    """Catalogued files no longer at their path, claimable once each by fingerprint."""
+Known = KnownFile | KnownDisc
 
-    def __init__(self, vanished: Sequence[KnownFile]) -> None:
-        self._by_fingerprint: dict[str, list[KnownFile]] = {}
+
+class MoveCandidates:
+    """Catalogued files and discs no longer at their path, claimable once each by
+    fingerprint (a disc's fingerprint never matches a file's: they are kept apart)."""
+
+    def __init__(self, vanished: Sequence[KnownFile], vanished_discs: Sequence[KnownDisc] = ()
+                 ) -> None:
+        self._files: dict[str, list[KnownFile]] = {}
+        self._discs: dict[str, list[KnownDisc]] = {}
         for known in vanished:
-            self._by_fingerprint.setdefault(known.fingerprint, []).append(known)
+            self._files.setdefault(known.fingerprint, []).append(known)
+        for disc in vanished_discs:
+            self._discs.setdefault(disc.fingerprint, []).append(disc)
         self._lock = threading.Lock()
 
     def claim(self, fingerprint: str) -> KnownFile | None:
         with self._lock:
-            found = self._by_fingerprint.get(fingerprint)
+            found = self._files.get(fingerprint)
+            return found.pop() if found else None
+
+    def claim_disc(self, fingerprint: str) -> KnownDisc | None:
+        with self._lock:
+            found = self._discs.get(fingerprint)
             return found.pop() if found else None
 
     def unclaimed(self) -> list[KnownFile]:
         with self._lock:
-            return [k for group in self._by_fingerprint.values() for k in group]
+            return [k for group in self._files.values() for k in group]
+
+    def unclaimed_discs(self) -> list[KnownDisc]:
+        with self._lock:
+            return [k for group in self._discs.values() for k in group]
 
 
-def plan_root(session: Session, root_id: int, root_path: bytes, known: list[KnownFile],
+def plan_root(root_id: int, root_path: bytes, known: list[Known],
               errors: dict[tuple[int, bytes], tuple[int | None, int | None]],
               progress: Progress) -> RootPlan:
     plan = RootPlan(root_id, root_path)
-    by_path = {k.rel_path_raw: k for k in known if k.root_id == root_id}
+    by_path = {(isinstance(k, KnownDisc), k.rel_path_raw): k for k in known
+               if k.root_id == root_id}
     for found in walk_root(root_path):
         plan.seen.add(found.rel_raw)
         if isinstance(found, FoundProblem):
             plan.problems.append(found)
             continue
         progress.found(1)
-        existing = by_path.get(found.rel_raw)
+        is_disc = found.category == "disc"
+        existing = by_path.get((is_disc, found.rel_raw))
         same = (found.size, found.mtime_ns)
         if existing is not None and (existing.size, existing.mtime_ns) == same:
             plan.unchanged += 1
+            if is_disc:
+                # Its entries' errors stay as they are, like the disc.
+                plan.kept_errors.add(found.rel_raw)
             if existing.missing:
-                plan.restored.append(existing.id)
+                (plan.restored_discs if is_disc else plan.restored).append(existing.id)
             continue
         if existing is None and errors.get((root_id, found.rel_raw)) == same:
             plan.kept_errors.add(found.rel_raw)
@@ -160,12 +191,14 @@ class Scanner:
         root_ids = [rid for rid, _ in root_rows]
         with self.db.session() as session:
             known = scans.known_files(session, root_ids)
+            discs = scans.known_discs(session, root_ids)
             errors = scans.known_errors(session, root_ids)
-            plans = [plan_root(session, rid, path, known, errors, self.progress)
-                     for rid, path in root_rows]
+        plans = [plan_root(rid, path, [*known, *discs], errors, self.progress)
+                 for rid, path in root_rows]
         seen = {(p.root_id, rel) for p in plans for rel in p.seen}
-        vanished = [k for k in known if (k.root_id, k.rel_path_raw) not in seen]
-        candidates = MoveCandidates(vanished)
+        candidates = MoveCandidates(
+            [k for k in known if (k.root_id, k.rel_path_raw) not in seen],
+            [d for d in discs if (d.root_id, d.rel_path_raw) not in seen])
         self._write_plan_basics(plans, result)
         self._examine_all(plans, candidates, result)
         self._finish(plans, candidates, result)
@@ -178,6 +211,8 @@ class Scanner:
                 result.counts["unchanged"] += plan.unchanged
                 for item_id in plan.restored:
                     scans.restore_item(session, item_id)
+                for disc_id in plan.restored_discs:
+                    scans.restore_disc(session, disc_id)
                 for problem in plan.problems:
                     scans.record_error(session, result.scan_id, plan.root_id,
                                        decode_name(problem.rel_raw), problem.rel_raw,
@@ -191,7 +226,7 @@ class Scanner:
             return
         workers = self.settings.effective_probe_workers
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe")
-        futures: dict[Future[Examined], tuple[RootPlan, KnownFile | None]] = {}
+        futures: dict[Future[Examined], tuple[RootPlan, Known | None]] = {}
         try:
             for plan in plans:
                 root_name = _root_name(plan.root_path)
@@ -204,9 +239,9 @@ class Scanner:
             # On Ctrl-C, queued probes are dropped; what was written stays written.
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def _write_results(self, futures: dict[Future[Examined], tuple[RootPlan, KnownFile | None]],
+    def _write_results(self, futures: dict[Future[Examined], tuple[RootPlan, Known | None]],
                        result: ScanResult) -> None:
-        pending: list[tuple[Examined, RootPlan, KnownFile | None]] = []
+        pending: list[tuple[Examined, RootPlan, Known | None]] = []
         last_commit = time.monotonic()
         for future in as_completed(futures):
             plan, existing = futures[future]
@@ -218,7 +253,7 @@ class Scanner:
                 pending, last_commit = [], time.monotonic()
         self._commit(pending, result)
 
-    def _commit(self, pending: list[tuple[Examined, RootPlan, KnownFile | None]],
+    def _commit(self, pending: list[tuple[Examined, RootPlan, Known | None]],
                 result: ScanResult) -> None:
         if not pending:
             return
@@ -227,10 +262,9 @@ class Scanner:
                 self._write_one(session, examined, plan, existing, result)
 
     def _write_one(self, session: Session, examined: Examined, plan: RootPlan,
-                   existing: KnownFile | None, result: ScanResult) -> None:
+                   existing: Known | None, result: ScanResult) -> None:
         found = examined.found
-        if examined.probed:
-            result.counts["probed"] += 1
+        result.counts["probed"] += examined.probed
         if isinstance(examined, Failed):
             # Size and mtime are kept only for lasting reasons, so a timeout or a read
             # error is tried again by the next scan.
@@ -246,23 +280,47 @@ class Scanner:
                             found.rel_raw, found.mtime_ns)
             result.counts["moved"] += 1
             return
-        item_data: ItemData = examined.data
-        scans.save_item(session, plan.root_id, item_data,
+        if isinstance(examined, MovedDisc):
+            scans.move_disc(session, examined.disc_id, plan.root_id, decode_name(found.rel_raw),
+                            found.rel_raw, found.mtime_ns)
+            plan.kept_errors.add(found.rel_raw)
+            result.counts["moved"] += 1
+            return
+        if isinstance(examined, DescribedDisc):
+            self._write_disc(session, examined, plan, existing, result)
+            return
+        assert isinstance(examined, Described)
+        scans.save_item(session, plan.root_id, examined.data,
                         existing.id if existing is not None else None)
         result.counts["updated" if existing is not None else "added"] += 1
+
+    def _write_disc(self, session: Session, examined: DescribedDisc, plan: RootPlan,
+                    existing: Known | None, result: ScanResult) -> None:
+        disc = examined.result
+        scans.clear_disc_entry_errors(session, plan.root_id, disc.disc.rel_path_raw)
+        scans.save_disc(session, plan.root_id, disc.disc,
+                        existing.id if existing is not None else None, disc.items)
+        for error in disc.errors:
+            scans.record_error(session, result.scan_id, plan.root_id, error.rel_path,
+                               error.rel_path_raw, error.reason, error.detail)
+        plan.kept_errors.add(disc.disc.rel_path_raw)
+        result.counts["updated" if existing is not None else "added"] += len(disc.items)
 
     def _finish(self, plans: list[RootPlan], candidates: MoveCandidates,
                 result: ScanResult) -> None:
         scanned_roots = {p.root_id for p in plans}
         gone = [k.id for k in candidates.unclaimed()
                 if k.root_id in scanned_roots and not k.missing]
+        gone_discs = [d.id for d in candidates.unclaimed_discs()
+                      if d.root_id in scanned_roots and not d.missing]
         with self.db.transaction() as session:
             scans.mark_missing(session, gone)
-            result.counts["removed"] = len(gone)
+            scans.mark_discs_missing(session, gone_discs)
+            result.counts["removed"] = len(gone) + len(gone_discs)
             for plan in plans:
                 keep = plan.kept_errors | {p.rel_raw for p in plan.problems}
                 scans.clear_errors_except(session, plan.root_id, keep)
-                result.counts["errors"] += len(keep)
+            result.counts["errors"] = scans.count_errors(session, list(scanned_roots))
             counts = {k: result.counts[k] for k in
                       ("added", "updated", "moved", "unchanged", "removed", "errors", "probed")}
             scans.finish_scan(session, result.scan_id, counts)

@@ -15,6 +15,7 @@ from typing import Any
 
 from media.formats import category_of
 
+
 @dataclass(frozen=True)
 class FoundFile:
     rel_raw: bytes
@@ -73,9 +74,23 @@ def _visit(entry: os.DirEntry[bytes], root: bytes, subdirs: list[bytes]) -> (
         if category is None or not entry.is_file(follow_symlinks=False):
             return None
         st = entry.stat(follow_symlinks=False)
+        size, mtime = st.st_size, st.st_mtime_ns
+        if entry.name.lower().endswith(b".cue"):
+            size, mtime = _with_bins(entry.path, size, mtime)
     except OSError as exc:
         return FoundProblem(rel, "scan_unreadable", {"detail": exc.strerror or str(exc)})
-    return FoundFile(rel, entry.path, st.st_size, st.st_mtime_ns, category)
+    return FoundFile(rel, entry.path, size, mtime, category)
+
+
+def _with_bins(cue: bytes, size: int, mtime: int) -> tuple[int, int]:
+    """A VCD is its .cue and its .bin: a re-copied .bin must make the disc look changed."""
+    stem = os.path.splitext(os.path.basename(cue))[0].lower()
+    folder = os.path.dirname(cue)
+    for name in os.listdir(folder):
+        if name.lower() == stem + b".bin":
+            st = os.stat(os.path.join(folder, name))
+            size, mtime = size + st.st_size, max(mtime, st.st_mtime_ns)
+    return size, mtime
 
 
 def is_video_ts(path: bytes) -> bool:

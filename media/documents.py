@@ -26,9 +26,13 @@ DOCUMENT_SIGNATURES: dict[str, tuple[str, tuple[bytes, ...]]] = {
 def document_format(path: AnyPath) -> tuple[str, bool]:
     """(format name, whether the header matches); the extension names what it should be."""
     ext = os.path.splitext(os.fsdecode(os.fspath(path)))[1].lower()
-    name, signatures = DOCUMENT_SIGNATURES[ext]
     with open(path, "rb") as f:
-        head = f.read(1024)
+        return document_head_matches(ext, f.read(1024))
+
+
+def document_head_matches(ext: str, head: bytes) -> tuple[str, bool]:
+    """The same check on a document's first KiB (a file inside a disc image)."""
+    name, signatures = DOCUMENT_SIGNATURES[ext]
     # Some PDF writers put a few bytes of junk before the header; readers accept 1 KiB.
     ok = any(head.startswith(sig) or (sig == b"%PDF-" and sig in head) for sig in signatures)
     return name, ok

@@ -26,3 +26,17 @@ def fingerprint_file(path: AnyPath, size: int | None = None) -> str:
             f.seek(max(CHUNK, size - CHUNK))
             digest.update(f.read(CHUNK))
     return digest.hexdigest()
+
+
+def fingerprint_disc(path: bytes, size: int) -> str:
+    """An image's fingerprint is its file's; a VIDEO_TS folder's is that of its IFO files,
+    which describe every title and sector, plus the folder's total size."""
+    if not os.path.isdir(path):
+        return fingerprint_file(path, size)
+    digest = hashlib.sha256(str(size).encode())
+    for name in sorted(os.listdir(path)):
+        if name.upper().endswith(b".IFO"):
+            digest.update(name.upper())
+            with open(os.path.join(path, name), "rb") as f:
+                digest.update(f.read(CHUNK))
+    return digest.hexdigest()

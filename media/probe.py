@@ -9,8 +9,8 @@ from media.feed import shared_feed
 from media.ffmpeg import ffprobe_error_detail, run_ffprobe
 from media.integrity import find_truncation
 from media.normalize import ProbeResult, normalize_probe
-from media.sources import ByteSource
 from media.paths import AnyPath
+from media.sources import ByteSource
 
 # Demuxers that "succeed" on things that are not courseware: a text file read as ANSI
 # art, a single picture renamed to .avi (pictures come as *_pipe, GIFs as "gif" —

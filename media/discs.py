@@ -1,0 +1,367 @@
+"""Disc images and copied discs: what they are, what they hold, and how to read it.
+
+- DVD-Video (an ISO, or a VIDEO_TS folder): one entry per title from the IFO program
+  chains (media/ifo.py), minus menus, logos and warnings; its bytes are its cells' sector
+  ranges in the title set's VOB files, which several titles often share.
+- VCD/SVCD (.cue + .bin): one entry per MPEG track (media/vcd.py).
+- Data discs (ISO 9660, Joliet or Rock Ridge names): one entry per media or document
+  file; its bytes are its extents in the image.
+
+Every entry carries a JSON ``locator`` that ``open_entry`` turns back into a byte source,
+so nothing is extracted, now or when streaming.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import struct
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pycdlib
+from pycdlib.pycdlibexception import PyCdlibException
+
+from catalog.encoding import decode_name
+from media.errors import MediaError
+from media.formats import category_of, extension
+from media.ifo import SECTOR, IfoError, Title, parse_dvd
+from media.sources import ByteSource, FileSource, Segment, SegmentSource, SourceUnreadable
+from media.vcd import CueError, VcdTrack, VcdTrackSource, trim_margins, vcd_tracks
+
+ISO_DESCRIPTOR_AT = 16 * SECTOR
+Run = tuple[str, int, int]  # (file inside the disc, or "" for the image itself; offset; length)
+
+
+class DiscError(MediaError):
+    """Keys: scan_disc_unreadable, scan_disc_unknown, scan_disc_empty."""
+
+
+@dataclass(frozen=True)
+class DiscEntry:
+    index: int  # title or track number; position on a data disc
+    name: str  # what people see: "标题 2", "曲目 1", or the path inside the disc
+    key: str  # identity inside the disc: "title-2", "track-1", "file:/课件/a.mp4"
+    category: str  # media | document
+    locator: dict[str, Any]
+    duration: float | None = None
+    chapters: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class DiscInfo:
+    kind: str  # dvd-video | vcd | data
+    layout: str  # iso | video_ts | cue
+    label: str
+    entries: tuple[DiscEntry, ...]
+    skipped: tuple[dict[str, Any], ...] = field(default=())
+
+
+def disc_layout(path: bytes) -> str:
+    if os.path.isdir(path):
+        return "video_ts"
+    return "cue" if extension(path) == ".cue" else "iso"
+
+
+def read_disc(path: bytes, min_title_seconds: float = 30.0,
+              min_title_fraction: float = 0.1) -> DiscInfo:
+    """What the disc at ``path`` holds; DiscError with the reason when it cannot tell."""
+    layout = disc_layout(path)
+    try:
+        if layout == "video_ts":
+            return _read_video_ts(path, min_title_seconds, min_title_fraction)
+        if layout == "cue":
+            return _read_vcd(path)
+        return _read_iso(path, min_title_seconds, min_title_fraction)
+    except (IfoError, CueError) as exc:
+        raise DiscError("scan_disc_unreadable", detail=str(exc)) from exc
+    except (PyCdlibException, SourceUnreadable, struct.error, IndexError) as exc:
+        raise DiscError("scan_disc_unreadable", detail=str(exc) or type(exc).__name__) from exc
+
+
+def open_entry(disc_path: bytes, locator: dict[str, Any]) -> ByteSource:
+    """The byte source an entry's locator describes."""
+    if locator["type"] == "vcd_track":
+        folder = os.path.dirname(disc_path)
+        track = VcdTrack(locator["track"], os.path.join(folder, os.fsencode(locator["bin"])),
+                         locator["first_sector"], locator["sector_count"])
+        return VcdTrackSource(track)
+    return SegmentSource([Segment(_run_file(disc_path, name), offset, length)
+                          for name, offset, length in locator["runs"]])
+
+
+def _run_file(disc_path: bytes, name: str) -> bytes:
+    return disc_path if name == "" else os.path.join(disc_path, os.fsencode(name))
+
+
+# DVD-Video ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class VobFile:
+    name: str  # "" for the image; a file name inside a VIDEO_TS folder
+    offset: int
+    length: int
+
+
+def _dvd_entries(titles: list[Title], vobs: Callable[[int], list[VobFile]],
+                 min_seconds: float, min_fraction: float
+                 ) -> tuple[list[DiscEntry], list[dict[str, Any]]]:
+    longest = max((t.duration for t in titles), default=0.0)
+    threshold = min(min_seconds, min_fraction * longest)
+    entries, skipped = [], []
+    for title in titles:
+        if title.duration < threshold or not title.cells:
+            skipped.append({"title": title.number, "duration": round(title.duration, 2)})
+            continue
+        runs = _title_runs(title, vobs(title.title_set))
+        entries.append(DiscEntry(
+            index=title.number, name=f"标题 {title.number}", key=f"title-{title.number}",
+            category="media", duration=title.duration, chapters=title.chapters,
+            locator={"type": "segments", "title": title.number, "runs": runs}))
+    return entries, skipped
+
+
+def _title_runs(title: Title, vobs: list[VobFile]) -> list[Run]:
+    """Cells' sector ranges in the title set's VOB space, as runs in the files that hold
+    them (a cell may cross from VTS_01_1.VOB into VTS_01_2.VOB)."""
+    runs: list[Run] = []
+    for cell in title.cells:
+        start, end = cell.first_sector * SECTOR, (cell.last_sector + 1) * SECTOR
+        runs.extend(_vob_runs(vobs, start, end))
+    return _merge(runs)
+
+
+def _vob_runs(vobs: list[VobFile], start: int, end: int) -> Iterator[Run]:
+    base = 0
+    for vob in vobs:
+        lo, hi = max(start, base), min(end, base + vob.length)
+        if lo < hi:
+            yield vob.name, vob.offset + lo - base, hi - lo
+        base += vob.length
+    if end > base:
+        raise SourceUnreadable(f"a title cell ends at byte {end} of its VOB files, "
+                               f"which hold only {base}")
+
+
+def _merge(runs: list[Run]) -> list[Run]:
+    merged: list[Run] = []
+    for name, offset, length in runs:
+        if merged and merged[-1][0] == name and merged[-1][1] + merged[-1][2] == offset:
+            merged[-1] = (name, merged[-1][1], merged[-1][2] + length)
+        else:
+            merged.append((name, offset, length))
+    return merged
+
+
+_VOB_NAME = re.compile(r"VTS_(\d\d)_([1-9])\.VOB$")
+
+
+def _title_set_vobs(names: dict[str, VobFile]) -> Callable[[int], list[VobFile]]:
+    def vobs(title_set: int) -> list[VobFile]:
+        found = []
+        for name, vob in names.items():
+            match = _VOB_NAME.match(name)
+            if match and int(match.group(1)) == title_set:
+                found.append((int(match.group(2)), vob))
+        return [vob for _, vob in sorted(found)]
+
+    return vobs
+
+
+def _read_video_ts(path: bytes, min_seconds: float, min_fraction: float) -> DiscInfo:
+    files = {os.fsdecode(n).upper(): n for n in os.listdir(path)}
+
+    def read(name: str) -> bytes:
+        if name not in files:
+            raise FileNotFoundError(name)
+        with open(os.path.join(path, files[name]), "rb") as f:
+            return f.read()
+
+    titles = parse_dvd(read)
+    vob_files = {upper: VobFile(os.fsdecode(raw), 0, os.path.getsize(os.path.join(path, raw)))
+                 for upper, raw in files.items() if upper.endswith(".VOB")}
+    entries, skipped = _dvd_entries(titles, _title_set_vobs(vob_files), min_seconds,
+                                    min_fraction)
+    parent = os.path.basename(os.path.dirname(os.path.abspath(path)))
+    return _finish(DiscInfo("dvd-video", "video_ts", decode_name(parent), tuple(entries),
+                            tuple(skipped)))
+
+
+# ISO images ------------------------------------------------------------------------------
+
+def _check_iso(path: bytes) -> None:
+    size = os.path.getsize(path)
+    with open(path, "rb") as f:
+        f.seek(ISO_DESCRIPTOR_AT)
+        descriptor = f.read(SECTOR)
+    if size < ISO_DESCRIPTOR_AT + SECTOR or descriptor[1:6] not in {b"CD001", b"BEA01"}:
+        raise DiscError("scan_disc_unknown", detail="no ISO 9660 or UDF volume descriptor")
+    if descriptor[:6] == b"\x01CD001":
+        # The primary volume descriptor states the volume's size (ECMA-119 8.4.8, 8.4.12):
+        # an image shorter than that is a cut-off download or copy.
+        blocks, block_size = struct.unpack_from("<I", descriptor, 80)[0], struct.unpack_from(
+            "<H", descriptor, 128)[0]
+        if blocks * block_size > size:
+            raise DiscError("scan_truncated", expected=blocks * block_size, actual=size)
+
+
+def _read_iso(path: bytes, min_seconds: float, min_fraction: float) -> DiscInfo:
+    _check_iso(path)
+    iso = pycdlib.PyCdlib()
+    with open(path, "rb") as f:
+        iso.open_fp(f)
+        try:
+            label = _volume_label(iso)
+            tree = IsoTree(iso, os.path.getsize(path))
+            video_ts = tree.folder("/VIDEO_TS")
+            if video_ts and any(n.endswith(".IFO") for n in video_ts):
+                return _dvd_in_iso(path, video_ts, label, min_seconds, min_fraction)
+            return _finish(DiscInfo("data", "iso", label, tuple(_data_entries(tree))))
+        finally:
+            iso.close()
+
+
+def _volume_label(iso: pycdlib.PyCdlib) -> str:
+    raw = iso.pvd.volume_identifier if iso.pvd is not None else b""
+    if iso.has_joliet() and iso.joliet_vd is not None:
+        joliet = bytes(iso.joliet_vd.volume_identifier).decode("utf-16-be", errors="replace")
+        if joliet.strip():
+            return joliet.strip()
+    return decode_name(bytes(raw)).strip()
+
+
+def _dvd_in_iso(path: bytes, video_ts: dict[str, list[tuple[int, int]]], label: str,
+                min_seconds: float, min_fraction: float) -> DiscInfo:
+    def read(name: str) -> bytes:
+        if name not in video_ts:
+            raise FileNotFoundError(name)
+        with SegmentSource([Segment(path, o, n) for o, n in video_ts[name]]) as source:
+            return source.read_at(0, source.size)
+
+    titles = parse_dvd(read)
+    vob_files = {name: VobFile("", extents[0][0], sum(n for _, n in extents))
+                 for name, extents in video_ts.items()
+                 if name.endswith(".VOB") and len(extents) == 1}
+    entries, skipped = _dvd_entries(titles, _title_set_vobs(vob_files), min_seconds,
+                                    min_fraction)
+    return _finish(DiscInfo("dvd-video", "iso", label, tuple(entries), tuple(skipped)))
+
+
+class IsoTree:
+    """Files of an ISO with their readable names and byte extents: Joliet names when the
+    disc has them (Chinese names burned on Windows), else Rock Ridge, else ISO 9660 names
+    (often GBK bytes from Chinese burning software)."""
+
+    def __init__(self, iso: pycdlib.PyCdlib, image_size: int) -> None:
+        self.iso = iso
+        self.image_size = image_size
+        if iso.has_joliet():
+            self.kind = "joliet_path"
+        elif iso.has_rock_ridge():
+            self.kind = "rr_path"
+        else:
+            self.kind = "iso_path"
+
+    def _name(self, record: Any) -> str:
+        if self.kind == "rr_path" and record.rock_ridge is not None:
+            return decode_name(record.rock_ridge.name())
+        raw = bytes(record.file_identifier())
+        if self.kind == "joliet_path":
+            return raw.decode("utf-16-be", errors="replace")
+        return decode_name(raw).split(";")[0].rstrip(".")
+
+    def children(self, folder: str) -> Iterator[tuple[str, Any]]:
+        for record in self.iso.list_children(**{self.kind: folder}):
+            if record.is_dot() or record.is_dotdot():
+                continue
+            yield self._name(record), record
+
+    def folder(self, folder: str) -> dict[str, list[tuple[int, int]]] | None:
+        """Upper-case file name -> extents, for one folder; None if it does not exist."""
+        for name, record in self.children("/"):
+            if record.is_dir() and name.upper() == folder.strip("/").upper():
+                return {n.upper(): self.extents(r) for n, r in self._children_of(record)}
+        return None
+
+    def _children_of(self, directory: Any) -> Iterator[tuple[str, Any]]:
+        for child in directory.children:
+            if child is None or child.is_dot() or child.is_dotdot() or child.is_dir():
+                continue
+            yield self._name(child), child
+
+    def extents(self, record: Any) -> list[tuple[int, int]]:
+        offset = record.extent_location() * SECTOR
+        length = record.get_data_length()
+        if offset + length > self.image_size:
+            raise SourceUnreadable(f"{self._name(record)} ends at byte {offset + length}, "
+                                   f"past the end of the image ({self.image_size} bytes)")
+        return [(offset, length)]
+
+    def walk(self, folder: str = "/") -> Iterator[tuple[str, Any]]:
+        stack = [(folder, folder)]
+        while stack:
+            lookup, shown = stack.pop()
+            for name, record in sorted(self.children(lookup), key=lambda nr: nr[0]):
+                child_lookup = lookup.rstrip("/") + "/" + self._lookup_name(record, name)
+                child_shown = shown.rstrip("/") + "/" + name
+                if record.is_dir():
+                    stack.append((child_lookup, child_shown))
+                else:
+                    yield child_shown, record
+
+    def _lookup_name(self, record: Any, name: str) -> str:
+        if self.kind == "iso_path":
+            return bytes(record.file_identifier()).decode("latin-1")
+        return name
+
+
+def _data_entries(tree: IsoTree) -> Iterator[DiscEntry]:
+    index = 0
+    for shown, record in tree.walk():
+        category = category_of(os.fsencode(shown.rsplit("/", 1)[-1]),
+                               os.fsencode(shown.rsplit("/", 1)[0]))
+        if category not in {"media", "document"}:
+            continue
+        index += 1
+        runs = [("", offset, length) for offset, length in tree.extents(record)]
+        yield DiscEntry(index=index, name=shown.lstrip("/"), key=f"file:{shown}",
+                        category=category, locator={"type": "segments", "runs": runs})
+
+
+# VCD --------------------------------------------------------------------------------------
+
+def _read_vcd(path: bytes) -> DiscInfo:
+    entries = []
+    for track in vcd_tracks(path):
+        trimmed = trim_margins(track)
+        entries.append(DiscEntry(
+            index=track.number - 1, name=f"曲目 {track.number - 1}", key=f"track-{track.number}",
+            category="media",
+            locator={"type": "vcd_track", "track": track.number,
+                     "bin": os.fsdecode(os.path.basename(track.bin_path)),
+                     "first_sector": trimmed.first_sector,
+                     "sector_count": trimmed.sector_count}))
+    label = decode_name(os.path.splitext(os.path.basename(path))[0])
+    return _finish(DiscInfo("vcd", "cue", label, tuple(entries)))
+
+
+def _finish(info: DiscInfo) -> DiscInfo:
+    if not info.entries:
+        raise DiscError("scan_disc_empty")
+    return info
+
+
+def disc_size_and_files(path: bytes) -> list[bytes]:
+    """The files whose bytes make up a disc (for fingerprints): the image, or the IFOs of
+    a VIDEO_TS folder, or the cue and its bins."""
+    if os.path.isdir(path):
+        return sorted(os.path.join(path, n) for n in os.listdir(path)
+                      if n.upper().endswith(b".IFO"))
+    if extension(path) == ".cue":
+        bins = sorted({t.bin_path for t in vcd_tracks(path)})
+        return [path, *bins]
+    return [path]
+
+
+__all__ = ["DiscEntry", "DiscError", "DiscInfo", "FileSource", "open_entry", "read_disc"]
