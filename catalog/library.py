@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from catalog.errors import NotFound
 from catalog.formats import format_label
-from catalog.models import Item, LibraryRoot, ScanError, ScanRun, ThemeOverride, utcnow
+from catalog.models import Disc, Item, LibraryRoot, ScanError, ScanRun, ThemeOverride, utcnow
 from catalog.themes import LEARNING_THEMES, Theme, theme_label
 
 
@@ -44,18 +44,26 @@ def visible_items() -> Any:
 
 
 # Themes in the policy's order (五学习), unclassified last.
-THEME_ORDER = case({t.value: n for n, t in enumerate((*LEARNING_THEMES, Theme.UNCLASSIFIED))},
-                   value=Item.theme, else_=99)
+THEME_ORDER = case(
+    {t.value: n for n, t in enumerate((*LEARNING_THEMES, Theme.UNCLASSIFIED))},
+    value=Item.theme,
+    else_=99,
+)
 
 
-def list_items(session: Session, theme: str | None = None, page: int = 1,
-               per_page: int = 50) -> Page:
+def list_items(
+    session: Session, theme: str | None = None, page: int = 1, per_page: int = 50
+) -> Page:
     query = visible_items()
     if theme is not None:
         query = query.where(Item.theme == theme)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
-        query.options(selectinload(Item.root), selectinload(Item.override))
+        query.options(
+            selectinload(Item.root),
+            selectinload(Item.override),
+            selectinload(Item.disc).selectinload(Disc.root),
+        )
         .order_by(THEME_ORDER, Item.title, Item.id)
         .offset((page - 1) * per_page)
         .limit(per_page)
@@ -64,7 +72,11 @@ def list_items(session: Session, theme: str | None = None, page: int = 1,
 
 
 def all_items(session: Session, theme: str | None = None) -> Sequence[Item]:
-    query = visible_items().options(selectinload(Item.root), selectinload(Item.override))
+    query = visible_items().options(
+        selectinload(Item.root),
+        selectinload(Item.override),
+        selectinload(Item.disc).selectinload(Disc.root),
+    )
     if theme is not None:
         query = query.where(Item.theme == theme)
     return session.scalars(query.order_by(THEME_ORDER, Item.title, Item.id)).all()
@@ -84,8 +96,9 @@ def get_item(session: Session, item_id: int) -> Item:
     return item
 
 
-def set_theme_override(session: Session, item_id: int, theme: Theme | None,
-                       set_by: str = "") -> Item:
+def set_theme_override(
+    session: Session, item_id: int, theme: Theme | None, set_by: str = ""
+) -> Item:
     """Pin an item to a theme (``None`` removes the pin and restores the rules' theme)."""
     item = get_item(session, item_id)
     current = session.scalar(select(ThemeOverride).where(ThemeOverride.item_id == item_id))
@@ -110,7 +123,8 @@ def override_for(session: Session, item_id: int) -> str | None:
 
 def list_scan_errors(session: Session) -> Sequence[ScanError]:
     return session.scalars(
-        select(ScanError).options(selectinload(ScanError.root))
+        select(ScanError)
+        .options(selectinload(ScanError.root))
         .order_by(ScanError.root_id, ScanError.rel_path)
     ).all()
 
@@ -158,9 +172,65 @@ def item_json(item: Item, lang: str = "zh") -> dict[str, Any]:
         "height": item.height,
         "streams": list(item.streams),
         "browser_playable": item.browser_playable,
+        "disc": disc_ref(item.disc, lang) if item.disc is not None else None,
+        "disc_title": item.disc_index if item.disc is not None else None,
+        "disc_path": item.disc_path or None,
+        "chapters": list(item.chapters),
         "added_at": _iso(item.added_at),
         "updated_at": _iso(item.updated_at),
     }
+
+
+DISC_KINDS = {
+    "dvd-video": ("DVD 视频光盘", "DVD-Video"),
+    "vcd": ("VCD 光盘", "VCD"),
+    "data": ("数据光盘", "Data disc"),
+}
+
+
+def disc_ref(disc: Disc, lang: str = "zh") -> dict[str, Any]:
+    zh, en = DISC_KINDS.get(disc.kind, (disc.kind, disc.kind))
+    return {
+        "id": disc.id,
+        "kind": disc.kind,
+        "kind_label": en if lang == "en" else zh,
+        "label": disc.label,
+        "layout": disc.layout,
+        "root": disc.root.path,
+        "path": disc.rel_path,
+    }
+
+
+def disc_json(disc: Disc, lang: str = "zh") -> dict[str, Any]:
+    items = [i for i in disc.items if i.missing_since is None]
+    return disc_ref(disc, lang) | {
+        "size": disc.size,
+        "fingerprint": disc.fingerprint,
+        "skipped_titles": list(disc.skipped),
+        "added_at": _iso(disc.added_at),
+        "updated_at": _iso(disc.updated_at),
+        "items": [
+            {
+                "id": i.id,
+                "title": i.title,
+                "disc_title": i.disc_index,
+                "disc_path": i.disc_path or None,
+                "duration": i.duration,
+                "theme": i.theme,
+                "kind": i.kind,
+            }
+            for i in items
+        ],
+    }
+
+
+def list_discs(session: Session) -> Sequence[Disc]:
+    return session.scalars(
+        select(Disc)
+        .where(Disc.missing_since.is_(None))
+        .options(selectinload(Disc.root), selectinload(Disc.items))
+        .order_by(Disc.rel_path, Disc.id)
+    ).all()
 
 
 def scan_error_json(error: ScanError, lang: str = "zh") -> dict[str, Any]:

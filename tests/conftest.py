@@ -12,6 +12,7 @@ import shutil
 import stat
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,73 @@ def counting_ffprobe(tmp_path: Path) -> tuple[str, Path]:
     wrapper.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexec "{real}" "$@"\n')
     wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
     return str(wrapper), log
+
+
+# Disc images, built with the Debian tools stations' images come from ------------------
+
+DISC_TOOLS = ("ffmpeg", "dvdauthor", "genisoimage", "vcdimager", "7z")
+
+
+def _need_disc_tools() -> None:
+    missing = [tool for tool in DISC_TOOLS if shutil.which(tool) is None]
+    if missing:
+        message = ("needs " + ", ".join(missing) + ": apt-get install ffmpeg dvdauthor "
+                   "genisoimage vcdimager p7zip-full (./scripts/test installs them)")
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def _run(*argv: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> None:
+    import subprocess
+
+    subprocess.run([str(a) for a in argv], check=True, cwd=cwd, capture_output=True,
+                   env=None if env is None else os.environ | env)
+
+
+def _clip(target: Path, seconds: float, size: str, fmt: str) -> Path:
+    _run("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+         f"testsrc=size={size}:rate=25:duration={seconds}", "-f", "lavfi", "-i",
+         f"sine=frequency=440:duration={seconds}", "-target", fmt, "-g", "10", target)
+    return target
+
+
+@dataclass(frozen=True)
+class DiscImages:
+    folder: Path  # the build folder
+    dvd_iso: Path  # 2 titles sharing VTS_01_1.VOB (12 s: chapters 0/4/8; 7 s: 0/4) + 1 s logo
+    video_ts: Path  # the same DVD as a VIDEO_TS folder
+    vcd_cue: Path  # 2 MPEG tracks: 6 s and 4 s
+    data_iso: Path  # Joliet names: 课件/党课讲稿.pdf, 课件/政策/新农合政策问答.mp4
+    data_files: Path  # the folder the data disc was made from
+
+
+@pytest.fixture(scope="session")
+def disc_images(tmp_path_factory: pytest.TempPathFactory, demo_library: Path) -> DiscImages:
+    _need_disc_tools()
+    out = tmp_path_factory.mktemp("discs")
+    clips = [_clip(out / f"c{n}.mpg", n, "720x576", "pal-dvd") for n in (12, 7, 1)]
+    (out / "dvd.xml").write_text(
+        "<dvdauthor><vmgm/><titleset><titles>"
+        f'<pgc><vob file="{clips[0]}" chapters="0,0:04,0:08"/></pgc>'
+        f'<pgc><vob file="{clips[1]}" chapters="0,0:04"/></pgc>'
+        f'<pgc><vob file="{clips[2]}"/></pgc>'
+        "</titles></titleset></dvdauthor>")
+    pal = {"VIDEO_FORMAT": "PAL"}
+    _run("dvdauthor", "-o", out / "dvd", "-x", out / "dvd.xml", env=pal)
+    _run("dvdauthor", "-o", out / "dvd", "-T", env=pal)
+    _run("genisoimage", "-quiet", "-dvd-video", "-V", "DANGJIAN_2009_03", "-o",
+         out / "dvd.iso", out / "dvd")
+    tracks = [_clip(out / f"v{n}.mpg", n, "352x288", "pal-vcd") for n in (6, 4)]
+    _run("vcdimager", "-t", "vcd2", "-l", "KEJI_VCD", "-c", "vcd.cue", "-b", "vcd.bin",
+         *tracks, cwd=out)
+    files = out / "data"
+    (files / "课件" / "政策").mkdir(parents=True)
+    shutil.copy(demo_library / "党建知识/党课讲稿.pdf", files / "课件/党课讲稿.pdf")
+    shutil.copy(demo_library / "农村政策法规/新农合政策问答.mp4",
+                files / "课件/政策/新农合政策问答.mp4")
+    (files / "说明.txt").write_text("不是课件")
+    _run("genisoimage", "-quiet", "-J", "-joliet-long", "-V", "KEJIAN", "-o",
+         out / "data.iso", files)
+    return DiscImages(out, out / "dvd.iso", out / "dvd" / "VIDEO_TS", out / "vcd.cue",
+                      out / "data.iso", files)

@@ -40,6 +40,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         Route("/api/items", views.api_items, name="api_items"),
         Route("/api/items/{item_id:int}", views.api_item, name="api_item"),
         Route("/api/scan-errors", views.api_scan_errors, name="api_scan_errors"),
+        Route("/api/discs", views.api_discs, name="api_discs"),
         Route("/healthz", views.healthz, name="healthz"),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

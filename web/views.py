@@ -138,6 +138,13 @@ def api_scan_errors(request: Request) -> Response:
     return JSONResponse({"errors": rows, "total": len(rows)})
 
 
+def api_discs(request: Request) -> Response:
+    lang = pick_lang(request)
+    with request.app.state.db.session() as session:
+        discs = [library.disc_json(d, lang) for d in library.list_discs(session)]
+    return JSONResponse({"discs": discs, "total": len(discs)})
+
+
 def healthz(request: Request) -> Response:
     with request.app.state.db.session() as session:
         session.execute(text("SELECT 1"))
