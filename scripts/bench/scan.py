@@ -14,8 +14,9 @@ Prints figures only; it never asserts a timing (machines differ too much for tha
 5. Peak memory per scenario: every measured run is a fresh subprocess of this script
    (`--scenario ...`), so ru_maxrss belongs to that run alone.
 
-Each timing is the median of --repeats runs. Files are warm in the page cache for both
-the loop and the scans, so the comparison is of CPU and process overhead, not disk.
+Each timing is the median of --repeats runs; the 200-clip runs are interleaved round by
+round so the loop and the scan it is compared with see the same background load. Files
+are warm in the page cache for both, so the comparison is of CPU and process cost, not disk.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -250,7 +251,8 @@ def run_scenario(args: argparse.Namespace) -> None:
             figures = scenario_scan(directory, Path(data_dir), args.workers)
     else:  # "scan": into a given data dir, kept for the next run (first scan, rescans)
         figures = scenario_scan(directory, Path(args.data), args.workers)
-    print(RESULT_MARK + json.dumps(figures | _peak_memory()), flush=True)
+    load = {"load1": os.getloadavg()[0]}
+    print(RESULT_MARK + json.dumps(figures | _peak_memory() | load), flush=True)
 
 
 # --- orchestration ---------------------------------------------------------------------
@@ -269,11 +271,11 @@ def run_child(scenario: str, directory: Path, workers: int = 0,
     return dict(json.loads(lines[-1][len(RESULT_MARK):]))
 
 
-@dataclass(frozen=True)
+@dataclass
 class Measured:
-    """Median timing and peak memory over repeated runs of one scenario."""
+    """Repeated runs of one scenario: median timing, peak memory."""
 
-    runs: list[dict[str, Any]]
+    runs: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def files(self) -> int:
@@ -287,6 +289,12 @@ class Measured:
     def rate(self) -> float:
         return self.files / self.seconds
 
+    def rates(self) -> list[float]:
+        return [r["files"] / r["seconds"] for r in self.runs]
+
+    def median(self, key: str) -> float:
+        return statistics.median(float(r[key]) for r in self.runs)
+
     def peak(self, key: str) -> int:
         return max(int(r[key]) for r in self.runs)
 
@@ -297,8 +305,14 @@ class Measured:
         return ", ".join(f"{r['seconds']:.2f}" for r in self.runs)
 
 
-def measure(repeats: int, run: Callable[[], dict[str, Any]]) -> Measured:
-    return Measured([run() for _ in range(repeats)])
+def paired_ratio(measured: Measured, baseline: Measured) -> float:
+    """Median of per-round speed ratios.
+
+    Rounds run the loop and the scans back to back, so each pair saw about the same
+    background load; a ratio of medians would mix quiet and busy minutes.
+    """
+    pairs = zip(measured.rates(), baseline.rates(), strict=True)
+    return statistics.median(m / b for m, b in pairs)
 
 
 def machine_lines() -> list[str]:
@@ -334,59 +348,69 @@ def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]
               + " |")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Results:
-    loop: Measured
-    pool: Measured
-    cold: Measured
-    sweep: dict[int, Measured]
-    first: Measured
-    rescan: Measured
+    loop: Measured = field(default_factory=Measured)
+    pool: Measured = field(default_factory=Measured)
+    cold: Measured = field(default_factory=Measured)
+    sweep: dict[int, Measured] = field(default_factory=dict)
+    first: Measured = field(default_factory=Measured)
+    rescan: Measured = field(default_factory=Measured)
+
+
+def _record(label: str, into: Measured, figures: dict[str, Any]) -> None:
+    into.runs.append(figures)
+    print(f"  {label}: {figures['seconds']:.2f} s (load {figures['load1']:.2f})", flush=True)
+
+
+def run_rounds(args: argparse.Namespace, clips: Path, results: Results) -> None:
+    """The 200-clip scenarios, interleaved round by round (see paired_ratio)."""
+    sweep = () if args.no_sweep else SWEEP_WORKERS
+    results.sweep = {w: Measured() for w in sweep}
+    for number in range(1, args.repeats + 1):
+        print(f"round {number}/{args.repeats}", flush=True)
+        _record("ffprobe loop", results.loop, run_child("loop", clips))
+        _record("ffprobe pool", results.pool, run_child("pool", clips, args.workers))
+        _record(f"cold scan workers={args.workers}", results.cold,
+                run_child("cold", clips, args.workers))
+        for workers in sweep:
+            _record(f"cold scan workers={workers}", results.sweep[workers],
+                    run_child("cold", clips, workers))
+
+
+def run_rescans(args: argparse.Namespace, tree: Path, results: Results) -> None:
+    with tempfile.TemporaryDirectory(prefix="yuanjiao-bench-data-") as data:
+        print(f"first scan of {args.files} files (probes every file) ...", flush=True)
+        _record("first scan", results.first, run_child("scan", tree, args.workers, Path(data)))
+        print(f"rescan of {args.files} unchanged files x{args.repeats} ...", flush=True)
+        for _ in range(args.repeats):
+            _record("rescan", results.rescan, run_child("scan", tree, args.workers, Path(data)))
 
 
 def bench(args: argparse.Namespace) -> None:
     print("machine")
     for line in machine_lines():
         print("  " + line)
-
     clips, made = ensure_clips(args.clips)
     print(f"\nclips: {len(media_files(clips))} in {clips} "
           + (f"(made in {made:.1f} s)" if made else "(cached)"))
-
-    def step(label: str, repeats: int, run: Callable[[], dict[str, Any]]) -> Measured:
-        print(f"{label} x{repeats} ...", flush=True)
-        return measure(repeats, run)
-
-    loop = step("sequential ffprobe loop", args.repeats, lambda: run_child("loop", clips))
-    pool = step(f"ffprobe thread pool, workers={args.workers}", args.repeats,
-                lambda: run_child("pool", clips, args.workers))
-    cold = step(f"cold scan, workers={args.workers}", args.repeats,
-                lambda: run_child("cold", clips, args.workers))
-    sweep = {} if args.no_sweep else {
-        w: step(f"cold scan, workers={w}", args.repeats,
-                lambda w=w: run_child("cold", clips, w))
-        for w in SWEEP_WORKERS
-    }
-
     tree, copied = ensure_tree(args.files, clips)
     print(f"tree: {args.files} copies in {tree} "
           + (f"(copied in {copied:.1f} s)" if copied else "(cached)"), flush=True)
-    with tempfile.TemporaryDirectory(prefix="yuanjiao-bench-data-") as data_dir:
-        first = step(f"first scan of {args.files} files (probes every file)", 1,
-                     lambda: run_child("scan", tree, args.workers, Path(data_dir)))
-        rescan = step(f"rescan of {args.files} unchanged files", args.repeats,
-                      lambda: run_child("scan", tree, args.workers, Path(data_dir)))
-
-    report(Results(loop, pool, cold, sweep, first, rescan))
+    results = Results()
+    run_rounds(args, clips, results)
+    run_rescans(args, tree, results)
+    report(results)
 
 
 def _row(label: str, m: Measured, baseline: Measured | None) -> list[str]:
-    ratio = f"{m.rate / baseline.rate:.2f}x" if baseline is not None else "-"
+    ratio = f"{paired_ratio(m, baseline):.2f}x" if baseline is not None else "-"
     rate = f"{m.rate:.0f}" if m.rate >= 100 else f"{m.rate:.1f}"
-    cpu_self = statistics.median(r["cpu_self_s"] for r in m.runs) * 1000 / m.files
-    cpu_children = statistics.median(r["cpu_children_s"] for r in m.runs) * 1000 / m.files
+    cpu_self = m.median("cpu_self_s") * 1000 / m.files
+    cpu_children = m.median("cpu_children_s") * 1000 / m.files
     return [label, f"{m.seconds:.2f}", rate, ratio, f"{cpu_self:.1f}", f"{cpu_children:.1f}",
-            _mib(m.peak("maxrss_self_kib")), _mib(m.peak("maxrss_children_kib"))]
+            _mib(m.peak("maxrss_self_kib")), _mib(m.peak("maxrss_children_kib")),
+            f"{m.median('load1'):.1f}"]
 
 
 def report(r: Results) -> None:
@@ -396,32 +420,34 @@ def report(r: Results) -> None:
         _row(f"ffprobe thread pool, {r.pool.files} clips, {r.pool.runs[0]['workers']} threads",
              r.pool, r.loop),
         _row(f"cold scan, {r.cold.files} clips, probe_workers={workers}", r.cold, r.loop),
-        _row(f"first scan, {r.first.files} copies, probe_workers={workers}", r.first, r.loop),
+        _row(f"first scan, {r.first.files} copies, probe_workers={workers}", r.first, None),
         _row(f"rescan, {r.rescan.files} unchanged", r.rescan, None),
     ]
     header = ["scenario", "s (median)", "files/s", "vs loop", "CPU ms/file py",
-              "CPU ms/file ffprobe", "peak RSS", "peak RSS ffprobe"]
+              "CPU ms/file children", "peak RSS", "peak RSS children", "load"]
     print_table("Scan figures", header, rows)
 
     if r.sweep:
         sweep_rows = [[str(w), f"{m.seconds:.2f}", f"{m.rate:.1f}",
-                       f"{m.rate / r.loop.rate:.2f}x", m.spread()] for w, m in r.sweep.items()]
+                       f"{paired_ratio(m, r.loop):.2f}x", m.spread()]
+                      for w, m in r.sweep.items()]
         print_table(f"probe_workers sweep (cold scan of {r.loop.files} clips)",
                     ["probe_workers", "s (median)", "files/s", "vs loop", "runs (s)"],
                     sweep_rows)
-        best = max(r.sweep, key=lambda w: r.sweep[w].rate)
+        best = max(r.sweep, key=lambda w: paired_ratio(r.sweep[w], r.loop))
         print(f"best probe_workers: {best} (nproc {os.cpu_count()})")
 
     print("\nchecks (figures, not assertions)")
-    print(f"  scan/loop ratio: {r.cold.rate / r.loop.rate:.2f}x (target >= 1.7x on 2 cores); "
-          f"plain ffprobe pool/loop: {r.pool.rate / r.loop.rate:.2f}x")
+    print(f"  scan/loop ratio: {paired_ratio(r.cold, r.loop):.2f}x (target >= 1.7x on 2 cores); "
+          f"plain ffprobe pool/loop: {paired_ratio(r.pool, r.loop):.2f}x")
+    print(f"  loop runs (s): {r.loop.spread()}; cold scan runs (s): {r.cold.spread()}")
     print(f"  rescan seconds: {r.rescan.seconds:.2f} (target < 2 s); runs: {r.rescan.spread()}")
     print(f"  rescan probed: {r.rescan.counts('probed')} (must be 0); "
           f"unchanged: {r.rescan.counts('unchanged')}")
     print(f"  first scan: {r.first.seconds:.1f} s, counts {r.first.runs[0]['counts']}")
     print(f"  cold scan counts: {r.cold.runs[0]['counts']}")
     print("  database open + migrate (not in scan time): "
-          f"{statistics.median(x['open_seconds'] for x in r.cold.runs):.2f} s")
+          f"{r.cold.median('open_seconds'):.2f} s")
     print(f"  {load_line()} (at the end)")
 
 

@@ -23,8 +23,9 @@ pytestmark = pytest.mark.ffmpeg
 @pytest.fixture
 def disc_root(tmp_path: Path, disc_images: Any) -> Path:
     root = tmp_path / "光盘库"
-    (root / "党建").mkdir(parents=True)
-    shutil.copy(disc_images.dvd_iso, root / "党建" / "党员教育光盘.iso")
+    (root / "下载").mkdir(parents=True)
+    # A neutral name in a neutral folder: only the volume label DANGJIAN_2009_03 says party.
+    shutil.copy(disc_images.dvd_iso, root / "下载" / "disc01.iso")
     shutil.copytree(disc_images.video_ts, root / "先进适用科技" / "果树栽培" / "VIDEO_TS")
     shutil.copy(disc_images.vcd_cue, root / "科技VCD.cue")
     shutil.copy(disc_images.folder / "vcd.bin", root / "科技VCD.bin")
@@ -44,10 +45,11 @@ def test_discs_become_items_by_title_track_and_file(db: Database, settings: Sett
                                                     disc_root: Path) -> None:
     result = Scanner(db, settings).scan([disc_root])
     found = items(db)
-    dvd = [i for p, i in found.items() if p.startswith("党建/党员教育光盘.iso")]
+    dvd = [i for p, i in found.items() if p.startswith("下载/disc01.iso")]
     assert sorted(i.disc_index for i in dvd) == [1, 2]
     first = next(i for i in dvd if i.disc_index == 1)
-    assert first.title == "党员教育光盘 标题 1" and first.theme == "party"
+    assert first.title == "disc01 标题 1" and first.theme == "party"
+    assert "DANGJIAN_2009_03" in first.theme_reason
     assert first.duration == pytest.approx(12, abs=1) and len(first.chapters) == 3
     assert first.container == "mpeg" and first.video_codec == "mpeg2video"
     assert not first.browser_playable
@@ -82,13 +84,13 @@ def test_a_moved_disc_keeps_its_items_and_overrides(db: Database, settings: Sett
                                                     disc_root: Path) -> None:
     Scanner(db, settings).scan([disc_root])
     before = {i.disc_index: i.id for p, i in items(db).items()
-              if p.startswith("党建/党员教育光盘.iso")}
+              if p.startswith("下载/disc01.iso")}
     with db.transaction() as session:
         from catalog.themes import Theme
 
         library.set_theme_override(session, before[2], Theme.POLITICS)
     (disc_root / "归档").mkdir()
-    os.rename(disc_root / "党建" / "党员教育光盘.iso", disc_root / "归档" / "二〇〇九年三月.iso")
+    os.rename(disc_root / "下载" / "disc01.iso", disc_root / "归档" / "二〇〇九年三月.iso")
     result = Scanner(db, settings).scan([disc_root])
     after = {i.disc_index: i for p, i in items(db).items() if p.startswith("归档/二〇〇九年三月.iso")}
     assert result.counts["moved"] == 1 and result.counts["added"] == 0
