@@ -92,7 +92,8 @@ def test_a_moved_disc_keeps_its_items_and_overrides(db: Database, settings: Sett
     (disc_root / "归档").mkdir()
     os.rename(disc_root / "下载" / "disc01.iso", disc_root / "归档" / "二〇〇九年三月.iso")
     result = Scanner(db, settings).scan([disc_root])
-    after = {i.disc_index: i for p, i in items(db).items() if p.startswith("归档/二〇〇九年三月.iso")}
+    after = {i.disc_index: i for p, i in items(db).items()
+             if p.startswith("归档/二〇〇九年三月.iso")}
     assert result.counts["moved"] == 1 and result.counts["added"] == 0
     assert {n: i.id for n, i in after.items()} == before
     assert after[2].theme == "politics"
