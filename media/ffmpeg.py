@@ -36,6 +36,16 @@ def require_tool(binary: str, setting: str) -> str:
 
 FEED_PREFIX = "http://127.0.0.1:"
 
+# The demuxers courseware needs. Playlist-like demuxers (hls, concat, image2, tty …) are
+# left out: a file that *is* a playlist, or an AVI that smuggles one in (the 2017 GAB2
+# trick), would otherwise make ffmpeg open other files or connect elsewhere. ffmpeg
+# copies this list into nested demuxers too.
+SAFE_DEMUXERS = (
+    "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,flv,live_flv,asf,mpeg,mpegts,mpegvideo,"
+    "m4v,h264,hevc,rm,mp3,wav,w64,ogg,flac,aac,ape,amr,dv,vc1,caf,aiff,au,ac3,eac3,dts,"
+    "wv,mpc,ivf,nut,wtv,xwma"
+)
+
 
 def feed_input(url: str) -> tuple[str, str]:
     """A URL of our own loopback feed (media.feed) and the protocols it needs; anything
@@ -53,6 +63,7 @@ def ffprobe_argv(binary: str, path: AnyPath | None = None, url: str | None = Non
         "show_streams": None,
         "of": "json",
         "protocol_whitelist": protocols,
+        "format_whitelist": SAFE_DEMUXERS,
     })
     return [binary, *options, target]
 

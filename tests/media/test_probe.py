@@ -12,7 +12,8 @@ import pytest
 
 from media.errors import ProbeFailed, ToolMissing
 from media.ffmpeg import ffprobe_argv
-from media.probe import probe_media
+from media.probe import probe_media, probe_source
+from media.sources import FileSource
 
 pytestmark = pytest.mark.ffmpeg
 
@@ -193,3 +194,41 @@ def test_probe_timeout(samples: dict[str, Path]) -> None:
     with pytest.raises(ProbeFailed) as caught:
         probe_media(path, path.stat().st_size, timeout=0.001)
     assert caught.value.key == "scan_probe_timeout"
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".avi", ".mpg"])
+def test_a_playlist_disguised_as_video_opens_nothing(tmp_path: Path, suffix: str) -> None:
+    # An HLS playlist or ffconcat file renamed to a video: ffmpeg's playlist demuxers would
+    # read the files and URLs it names. Our demuxer whitelist leaves them out.
+    import socket
+
+    with socket.socket() as canary:
+        canary.bind(("127.0.0.1", 0))
+        canary.listen(1)
+        canary.settimeout(0.5)
+        port = canary.getsockname()[1]
+        for body in (
+            "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:10.0,\nfile:///etc/hostname\n"
+            f"#EXTINF:10.0,\nhttp://127.0.0.1:{port}/x.ts\n#EXT-X-ENDLIST\n",
+            f"ffconcat version 1.0\nfile /etc/hostname\nfile http://127.0.0.1:{port}/y\n",
+        ):
+            path = tmp_path / f"课件{suffix}"
+            path.write_text(body)
+            with pytest.raises(ProbeFailed) as caught:
+                probe_media(path, path.stat().st_size)
+            assert caught.value.key == "scan_not_media"
+            # Through the loopback feed (files inside disc images), where http is allowed:
+            with FileSource(path) as source, pytest.raises(ProbeFailed):
+                probe_source(source)
+        with pytest.raises(TimeoutError):
+            canary.accept()
+
+
+def test_every_ffprobe_run_names_the_demuxers_it_may_use() -> None:
+    # ffmpeg 5.1 already refuses the playlist tricks above by itself; the whitelist keeps
+    # us safe on builds that do not, and this test keeps the whitelist in every argv.
+    for argv in (ffprobe_argv("ffprobe", "/srv/a.mp4"),
+                 ffprobe_argv("ffprobe", url="http://127.0.0.1:1/token")):
+        allowed = argv[argv.index("-format_whitelist") + 1].split(",")
+        assert {"mov", "mpeg", "avi", "matroska"} <= set(allowed)
+        assert not {"hls", "concat", "image2", "tty", "gif", "ffmetadata"} & set(allowed)
