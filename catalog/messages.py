@@ -194,3 +194,15 @@ MESSAGES.update({
         "disc.",
     ),
 })
+
+MESSAGES.update({
+    "item_gone": (
+        "编号为 {item_id} 的课件文件已不在媒体库中（可能被移动或删除）。请重新扫描媒体库。",
+        "The file of item {item_id} is no longer in the library (moved or deleted). "
+        "Scan the library again.",
+    ),
+    "range_not_satisfiable": (
+        "请求的字节范围超出了文件大小（{size} 字节）。",
+        "The requested byte range lies beyond the end of the file ({size} bytes).",
+    ),
+})

@@ -12,6 +12,7 @@ import shutil
 import stat
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -192,3 +193,43 @@ def disc_images(tmp_path_factory: pytest.TempPathFactory, demo_library: Path) ->
          out / "data.iso", files)
     return DiscImages(out, out / "dvd.iso", out / "dvd" / "VIDEO_TS", out / "vcd.cue",
                       out / "data.iso", files)
+
+
+# A real server on a free port -------------------------------------------------------------
+
+@contextmanager
+def running_server(settings: Settings, db: Database) -> Iterator[str]:
+    """uvicorn serving the app in a thread, for tests that need real HTTP."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from web.app import create_app
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, db), host="127.0.0.1",
+                                           port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture
+def live_server(settings: Settings, db: Database, demo_library: Path) -> Iterator[str]:
+    from indexer.pipeline import Scanner
+
+    Scanner(db, settings).scan([demo_library])
+    with running_server(settings, db) as url:
+        yield url

@@ -13,7 +13,7 @@ from starlette.templating import Jinja2Templates
 
 from catalog.db import Database
 from catalog.settings import Settings
-from web import views
+from web import streaming, views
 from web.errors import EXCEPTION_HANDLERS
 from web.i18n import LangMiddleware
 
@@ -41,11 +41,14 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         Route("/api/items/{item_id:int}", views.api_item, name="api_item"),
         Route("/api/scan-errors", views.api_scan_errors, name="api_scan_errors"),
         Route("/api/discs", views.api_discs, name="api_discs"),
+        Route("/stream/{item_id:int}", streaming.stream_item, methods=["GET", "HEAD"],
+              name="stream"),
         Route("/healthz", views.healthz, name="healthz"),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS,
                     middleware=[LangMiddleware.as_middleware()])
     app.state.settings = settings
+    app.state.stream_observer = streaming.NoObserver()
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     return app

@@ -1,0 +1,38 @@
+"""Open a catalogued item's bytes from what the catalog stores about it."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from catalog.scans import disc_of_path
+from media.discs import open_entry
+from media.sources import ByteSource, FileSource
+
+
+class SourceMissing(FileNotFoundError):
+    """The item's file is gone, or now resolves outside its library root."""
+
+
+def _inside(path: bytes, root: bytes) -> bool:
+    return path == root or path.startswith(root.rstrip(b"/") + b"/")
+
+
+def item_path(root: str, rel_path_raw: bytes) -> bytes:
+    """The item's file (or disc) on disk, refusing anything that now resolves outside the
+    root: a file replaced by a link to /etc/passwd after the scan is not served."""
+    real_root = os.path.realpath(os.fsencode(root))
+    path = os.path.join(real_root, disc_of_path(rel_path_raw))
+    if not _inside(os.path.realpath(path), real_root) or not os.path.exists(path):
+        raise SourceMissing(os.fsdecode(path))
+    return path
+
+
+def open_item_source(root: str, rel_path_raw: bytes, locator: dict[str, Any]) -> ByteSource:
+    path = item_path(root, rel_path_raw)
+    try:
+        if locator:
+            return open_entry(path, locator)
+        return FileSource(path)
+    except FileNotFoundError as exc:
+        raise SourceMissing(str(exc)) from exc
