@@ -206,3 +206,24 @@ MESSAGES.update({
         "The requested byte range lies beyond the end of the file ({size} bytes).",
     ),
 })
+
+MESSAGES.update({
+    "transcode_busy": (
+        "服务器正忙，同时转码的节目已达上限（{slots} 个）。请 {retry} 秒后再试。",
+        "The server is busy: it is already converting {slots} programmes at once. Try again "
+        "in {retry} seconds.",
+    ),
+    "transcode_failed": (
+        "转码失败：{detail}。文件可能已损坏；请在扫描错误页面查看或重新扫描。",
+        "Conversion failed: {detail}. The file may be damaged; check the scan errors page or "
+        "scan again.",
+    ),
+    "not_playable": (
+        "编号为 {item_id} 的课件不是音视频（{kind}），不能以 HLS 播放。",
+        "Item {item_id} is not audio or video ({kind}) and cannot be played as HLS.",
+    ),
+    "segment_not_found": (
+        "节目 {item_id} 没有第 {index} 段（共 {count} 段）。",
+        "Item {item_id} has no segment {index} (it has {count}).",
+    ),
+})

@@ -60,6 +60,16 @@ SETTINGS: tuple[Setting, ...] = (
             "logos or warnings and are not catalogued"),
     Setting("dvd_min_title_fraction", 0.1, float,
             "见 dvd_min_title_seconds", "See dvd_min_title_seconds"),
+    Setting("hls_slots", 0, int,
+            "同时转码（HLS）的节目数上限；0 表示按 CPU 核数。超出时返回 503，稍后重试",
+            "How many programmes may be converted to HLS at once; 0 means the CPU count. "
+            "Beyond it requests get 503 with Retry-After"),
+    Setting("hls_cache_mb", 2048, int,
+            "HLS 分段缓存的大小上限（MB），在数据目录的 cache/hls 下，启动时清空",
+            "Size limit of the HLS segment cache (MB), under cache/hls in the data directory; "
+            "emptied at start-up"),
+    Setting("transcode_timeout", 120.0, float,
+            "生成一个 HLS 分段的超时（秒）", "Seconds one HLS segment may take to make"),
     Setting("ffprobe", "ffprobe", str,
             "ffprobe 程序路径", "Path of the ffprobe program"),
     Setting("ffmpeg", "ffmpeg", str,
@@ -85,6 +95,9 @@ class Settings:
     library_roots: tuple[Path, ...] = ()
     probe_workers: int = 0
     probe_timeout: float = 60.0
+    hls_slots: int = 0
+    hls_cache_mb: int = 2048
+    transcode_timeout: float = 120.0
     dvd_min_title_seconds: float = 30.0
     dvd_min_title_fraction: float = 0.1
     ffprobe: str = "ffprobe"
@@ -94,6 +107,10 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     lang: str = "zh"
     sources: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def effective_hls_slots(self) -> int:
+        return self.hls_slots if self.hls_slots > 0 else _cpu_count()
 
     @property
     def effective_probe_workers(self) -> int:
@@ -184,6 +201,9 @@ def load_settings(
         library_roots=tuple(Path(p).expanduser().resolve() for p in values["library_roots"]),
         probe_workers=values["probe_workers"],
         probe_timeout=values["probe_timeout"],
+        hls_slots=values["hls_slots"],
+        hls_cache_mb=values["hls_cache_mb"],
+        transcode_timeout=values["transcode_timeout"],
         dvd_min_title_seconds=values["dvd_min_title_seconds"],
         dvd_min_title_fraction=values["dvd_min_title_fraction"],
         ffprobe=values["ffprobe"],

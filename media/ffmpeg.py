@@ -96,3 +96,29 @@ def ffprobe_error_detail(error: ffmpeg.Error) -> str:
     if ": " in last and last.startswith("file:"):
         last = last.rsplit(": ", 1)[-1]
     return last
+
+
+def segment_argv(binary: str, source: str, protocols: str, start: float, duration: float,
+                 output: str, audio_only: bool = False) -> list[str]:
+    """ffmpeg making one HLS segment: ``duration`` seconds from ``start``, as H.264/AAC in
+    MPEG-TS. Each segment is its own encode starting on a key frame, so every segment
+    stands alone and can be made in any order (a seek far ahead just makes that one)."""
+    if not (source.startswith("file:") or source.startswith(FEED_PREFIX)):
+        raise ValueError(f"not an input built by yuanjiao: {source!r}")
+    video = [] if audio_only else [
+        "-map", "0:v:0", "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "main",
+        "-pix_fmt", "yuv420p",
+        # Old station PCs decode 720p at most; keep the aspect ratio, even dimensions.
+        "-vf", "scale='min(1280,iw)':-2",
+        "-force_key_frames", "expr:eq(n,0)", "-sc_threshold", "0",
+    ]
+    return [
+        binary, "-nostdin", "-v", "error", "-y",
+        "-protocol_whitelist", protocols, "-format_whitelist", SAFE_DEMUXERS,
+        # Input-side seek: fast, and still frame-exact because the video is re-encoded.
+        "-ss", f"{start:.3f}", "-i", source, "-t", f"{duration:.3f}",
+        *video, "-map", "0:a:0?", "-sn", "-dn",
+        "-c:a", "aac", "-ac", "2", "-ar", "44100", "-b:a", "128k",
+        "-output_ts_offset", f"{start:.3f}", "-muxdelay", "0", "-muxpreload", "0",
+        "-f", "mpegts", output,
+    ]

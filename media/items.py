@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from catalog.scans import disc_of_path
 from media.discs import open_entry
+from media.feed import shared_feed
+from media.ffmpeg import file_input
 from media.sources import ByteSource, FileSource
 
 
@@ -36,3 +40,19 @@ def open_item_source(root: str, rel_path_raw: bytes, locator: dict[str, Any]) ->
         return FileSource(path)
     except FileNotFoundError as exc:
         raise SourceMissing(str(exc)) from exc
+
+
+@contextmanager
+def item_input(root: str, rel_path_raw: bytes, locator: dict[str, Any]
+               ) -> Iterator[tuple[str, str]]:
+    """An ffmpeg input for the item and the protocols it needs: the file itself, or for
+    an item inside a disc image the loopback feed of its byte source."""
+    if not locator:
+        yield file_input(item_path(root, rel_path_raw)), "file"
+        return
+    source = open_item_source(root, rel_path_raw, locator)
+    try:
+        with shared_feed().serve(source) as url:
+            yield url, "http,tcp"
+    finally:
+        source.close()

@@ -13,7 +13,8 @@ from starlette.templating import Jinja2Templates
 
 from catalog.db import Database
 from catalog.settings import Settings
-from web import streaming, views
+from media.transcode import Transcoder
+from web import hls, streaming, views
 from web.errors import EXCEPTION_HANDLERS
 from web.i18n import LangMiddleware
 
@@ -27,9 +28,15 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db = database or Database.open(settings)
         app.state.db = db
+        transcoder = Transcoder(settings.data_dir / "cache" / "hls", settings.ffmpeg,
+                                settings.effective_hls_slots, settings.hls_cache_mb << 20,
+                                settings.transcode_timeout)
+        transcoder.reset_cache()
+        app.state.transcoder = transcoder
         try:
             yield
         finally:
+            transcoder.close()
             if database is None:
                 db.close()
 
@@ -43,6 +50,9 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         Route("/api/discs", views.api_discs, name="api_discs"),
         Route("/stream/{item_id:int}", streaming.stream_item, methods=["GET", "HEAD"],
               name="stream"),
+        Route("/hls/{item_id:int}/main.m3u8", hls.playlist, name="hls_playlist"),
+        Route("/hls/{item_id:int}/{index:int}.ts", hls.segment, methods=["GET", "HEAD"],
+              name="hls_segment"),
         Route("/healthz", views.healthz, name="healthz"),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
