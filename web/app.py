@@ -43,6 +43,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
     routes = [
         Route("/", views.catalog_page, name="catalog"),
         Route("/items/{item_id:int}", views.item_page, name="item"),
+        Route("/watch/{item_id:int}", views.watch_page, name="watch"),
         Route("/scan-errors", views.scan_errors_page, name="scan_errors"),
         Route("/api/items", views.api_items, name="api_items"),
         Route("/api/items/{item_id:int}", views.api_item, name="api_item"),

@@ -33,6 +33,18 @@ UI: dict[str, tuple[str, str]] = {
     "kind_document": ("文档", "Document"),
     "reason": ("原因", "Reason"),
     "disc": ("光盘", "Disc"),
+    "download": ("下载", "Download"),
+    "details": ("详细信息", "Details"),
+    "watch": ("播放", "Play"),
+    "no_video_support": ("您的浏览器不能播放视频。请换用新版浏览器。",
+                         "Your browser cannot play video. Please use a recent browser."),
+    "plays_direct": ("直接播放原文件。", "Playing the original file."),
+    "plays_hls": ("此格式浏览器不能直接播放，正在边转码边播放，拖动进度条稍候即可。",
+                  "Browsers cannot play this format directly: it is converted while you "
+                  "watch; after a seek, give it a moment."),
+    "player_error": ("播放出错。请刷新页面重试；如仍不行，请告诉站点管理员。",
+                     "Playback failed. Reload the page; if it still fails, tell the station "
+                     "administrator."),
     "disc_title": ("光盘节目号", "Title on the disc"),
     "chapters": ("章节", "Chapters"),
     "seen_at": ("发现时间", "Found at"),

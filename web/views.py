@@ -106,6 +106,13 @@ def item_page(request: Request) -> Response:
     return _render(request, "item.html", item=item)
 
 
+def watch_page(request: Request) -> Response:
+    lang = pick_lang(request)
+    with request.app.state.db.session() as session:
+        item = library.item_json(library.get_item(session, request.path_params["item_id"]), lang)
+    return _render(request, "watch.html", item=item)
+
+
 def scan_errors_page(request: Request) -> Response:
     lang = pick_lang(request)
     with request.app.state.db.session() as session:

@@ -47,7 +47,7 @@ def test_keyboard_alone_filters_by_theme_and_opens_an_item(browser: Any,
     assert page.locator("section.group").count() == 1
     page.locator("section[data-theme=technology] tbody a").first.focus()
     page.keyboard.press("Enter")
-    page.wait_for_url("**/items/*")
+    page.wait_for_url("**/watch/*")
     assert "先进适用科技" in page.locator("dl.facts").inner_text()
     page.close()
 
