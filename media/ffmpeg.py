@@ -122,3 +122,30 @@ def segment_argv(binary: str, source: str, protocols: str, start: float, duratio
         "-output_ts_offset", f"{start:.3f}", "-muxdelay", "0", "-muxpreload", "0",
         "-f", "mpegts", output,
     ]
+
+
+def poster_argv(binary: str, source: str, protocols: str, at: float, output: str) -> list[str]:
+    """One frame at ``at`` seconds as a 480-pixel-wide JPEG."""
+    if not (source.startswith("file:") or source.startswith(FEED_PREFIX)):
+        raise ValueError(f"not an input built by yuanjiao: {source!r}")
+    return [binary, "-nostdin", "-v", "error", "-y", "-protocol_whitelist", protocols,
+            "-format_whitelist", SAFE_DEMUXERS, "-ss", f"{at:.3f}", "-i", source,
+            "-frames:v", "1", "-vf", "scale='min(480,iw)':-2", "-q:v", "4", "-f", "image2",
+            "-c:v", "mjpeg", output]
+
+
+SUBTITLE_DEMUXERS = "srt,ass,webvtt,microdvd,subviewer,sami,mpl2"
+
+
+def subtitle_argv(binary: str, source: str, protocols: str, stream: int | None,
+                  subtitle_format: str | None = None) -> list[str]:
+    """A text subtitle as WebVTT on stdout: a sidecar fed on stdin (``pipe:0``, already
+    decoded to UTF-8), or an embedded stream of a media input."""
+    if source != "pipe:0" and not (source.startswith("file:") or source.startswith(FEED_PREFIX)):
+        raise ValueError(f"not an input built by yuanjiao: {source!r}")
+    forced = ["-f", subtitle_format] if subtitle_format else []
+    demuxers = SUBTITLE_DEMUXERS if source == "pipe:0" else SAFE_DEMUXERS
+    mapping = ["-map", f"0:{stream}"] if stream is not None else ["-map", "0:s:0"]
+    return [binary, "-nostdin", "-v", "error", "-protocol_whitelist", protocols,
+            "-format_whitelist", demuxers, *forced, "-i", source, *mapping,
+            "-c:s", "webvtt", "-f", "webvtt", "pipe:1"]

@@ -14,7 +14,7 @@ from starlette.templating import Jinja2Templates
 from catalog.db import Database
 from catalog.settings import Settings
 from media.transcode import Transcoder
-from web import hls, streaming, views
+from web import hls, media_views, streaming, views
 from web.errors import EXCEPTION_HANDLERS
 from web.i18n import LangMiddleware
 
@@ -54,6 +54,10 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         Route("/hls/{item_id:int}/main.m3u8", hls.playlist, name="hls_playlist"),
         Route("/hls/{item_id:int}/{index:int}.ts", hls.segment, methods=["GET", "HEAD"],
               name="hls_segment"),
+        Route("/posters/{item_id:int}.jpg", media_views.poster, name="poster"),
+        Route("/api/items/{item_id:int}/subtitles", media_views.subtitle_list,
+              name="api_subtitles"),
+        Route("/subtitles/{item_id:int}/{track}.vtt", media_views.subtitle, name="subtitle"),
         Route("/healthz", views.healthz, name="healthz"),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

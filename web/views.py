@@ -107,10 +107,16 @@ def item_page(request: Request) -> Response:
 
 
 def watch_page(request: Request) -> Response:
+    from web.media_views import load_media_item, subtitle_tracks
+
     lang = pick_lang(request)
+    item_id = request.path_params["item_id"]
     with request.app.state.db.session() as session:
-        item = library.item_json(library.get_item(session, request.path_params["item_id"]), lang)
-    return _render(request, "watch.html", item=item)
+        item = library.item_json(library.get_item(session, item_id), lang)
+    tracks = subtitle_tracks(load_media_item(request, item_id))
+    for track in tracks:
+        track["url"] = request.app.url_path_for("subtitle", item_id=item_id, track=track["id"])
+    return _render(request, "watch.html", item=item, tracks=tracks)
 
 
 def scan_errors_page(request: Request) -> Response:
