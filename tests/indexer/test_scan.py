@@ -264,3 +264,30 @@ def _wait_for_items(db: Database, proc: subprocess.Popen[bytes], log: Path,
                 return
         time.sleep(0.05)
     raise AssertionError("the scan wrote nothing within 60 s")
+
+
+def test_playlists_in_the_library_open_nothing(tmp_path: Path, db: Database,
+                                               settings: Settings) -> None:
+    # .m3u8 and .ffconcat files, and a playlist renamed to .mp4, that name a local file
+    # and a loopback "canary" port: the scan must read neither.
+    import socket
+
+    root = tmp_path / "lib"
+    root.mkdir()
+    with socket.socket() as canary:
+        canary.bind(("127.0.0.1", 0))
+        canary.listen(4)
+        canary.settimeout(0.5)
+        port = canary.getsockname()[1]
+        playlist = ("#EXTM3U\n#EXTINF:10,\nfile:///etc/hostname\n"
+                    f"#EXTINF:10,\nhttp://127.0.0.1:{port}/a.ts\n#EXT-X-ENDLIST\n")
+        (root / "课件.m3u8").write_text(playlist)
+        (root / "伪装.mp4").write_text(playlist)
+        (root / "list.ffconcat").write_text(
+            f"ffconcat version 1.0\nfile /etc/hostname\nfile http://127.0.0.1:{port}/b\n")
+        result = scan(db, settings, root)
+        with pytest.raises(TimeoutError):
+            canary.accept()
+    assert items_by_path(db) == {}
+    assert {p: e.reason for p, e in errors_by_path(db).items()} == {"伪装.mp4": "scan_not_media"}
+    assert result.counts["errors"] == 1
