@@ -112,6 +112,16 @@ def demo_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def make_small_bad_library(root: Path) -> dict[str, str]:
+    """Three files the scanner must refuse; returns the expected reason per path."""
+    root.mkdir(parents=True)
+    (root / "空文件.mp4").write_bytes(b"")
+    (root / "其实是文本.avi").write_text("这不是视频，是一个改了扩展名的文本文件。\n" * 50)
+    os.symlink("/etc/passwd", root / "密码.mp4")
+    return {"空文件.mp4": "scan_empty", "其实是文本.avi": "scan_not_media",
+            "密码.mp4": "scan_symlink_outside"}
+
+
 @pytest.fixture
 def counting_ffprobe(tmp_path: Path) -> tuple[str, Path]:
     """A real ffprobe behind a wrapper that writes one line per call, so a test can

@@ -125,13 +125,17 @@ def items(ctx: Context, theme: str | None, as_json: bool) -> None:
         rows = [item_json(item, ctx.lang) for item in all_items(session, wanted)]
     db.close()
     if as_json:
-        for row in rows:
-            click.echo(json.dumps(row, ensure_ascii=False))
+        echo_json_lines(rows)
         return
     if not rows:
         ctx.say("no_items")
         return
     print_items_table(rows, ctx.lang)
+
+
+def echo_json_lines(rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        click.echo(json.dumps(row, ensure_ascii=False))
 
 
 def print_items_table(rows: list[dict[str, Any]], lang: str) -> None:
@@ -195,8 +199,7 @@ def scan_errors(ctx: Context, as_json: bool) -> None:
         rows = [scan_error_json(e, ctx.lang) for e in list_scan_errors(session)]
     db.close()
     if as_json:
-        for row in rows:
-            click.echo(json.dumps(row, ensure_ascii=False))
+        echo_json_lines(rows)
         return
     if not rows:
         ctx.say("no_scan_errors")

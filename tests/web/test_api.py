@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import make_small_bad_library
 from starlette.testclient import TestClient
 
 from catalog import library
@@ -30,16 +30,6 @@ DEMO_TOTAL = 17
 
 def load_manifest(demo_library: Path) -> list[dict[str, Any]]:
     return json.loads((demo_library / MANIFEST).read_text("utf-8"))
-
-
-def make_small_bad_library(root: Path) -> dict[str, str]:
-    """Three files the scanner must refuse; returns the expected reason per path."""
-    root.mkdir(parents=True)
-    (root / "空文件.mp4").write_bytes(b"")
-    (root / "其实是文本.avi").write_text("这不是视频，是一个改了扩展名的文本文件。\n" * 50)
-    os.symlink("/etc/passwd", root / "密码.mp4")
-    return {"空文件.mp4": "scan_empty", "其实是文本.avi": "scan_not_media",
-            "密码.mp4": "scan_symlink_outside"}
 
 
 def template_prefix(key: str, lang: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import make_small_bad_library
 from starlette.testclient import TestClient
 
 from catalog import library
@@ -31,16 +32,6 @@ DEMO_TOTAL = 17
 UNREACHABLE_DB = "postgresql+psycopg://nobody@127.0.0.1:1/x"
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 Run = Callable[..., Result]
-
-def make_small_bad_library(root: Path) -> dict[str, str]:
-    """Three files the scanner must refuse; returns the expected reason per path."""
-    root.mkdir(parents=True)
-    (root / "空文件.mp4").write_bytes(b"")
-    (root / "其实是文本.avi").write_text("这不是视频，是一个改了扩展名的文本文件。\n" * 50)
-    os.symlink("/etc/passwd", root / "密码.mp4")
-    return {"空文件.mp4": "scan_empty", "其实是文本.avi": "scan_not_media",
-            "密码.mp4": "scan_symlink_outside"}
-
 
 @pytest.fixture(autouse=True)
 def no_yuanjiao_environment(monkeypatch: pytest.MonkeyPatch) -> None:

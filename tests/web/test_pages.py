@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -13,6 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import make_small_bad_library
 from starlette.testclient import TestClient
 
 from catalog import library
@@ -92,16 +92,6 @@ def html_lang(page: str) -> str:
 
 def page_text(page: str) -> str:
     return html.unescape(page)
-
-
-def make_small_bad_library(root: Path) -> dict[str, str]:
-    """Three files the scanner must refuse; returns the expected reason per path."""
-    root.mkdir(parents=True)
-    (root / "空文件.mp4").write_bytes(b"")
-    (root / "其实是文本.avi").write_text("这不是视频，是一个改了扩展名的文本文件。\n" * 50)
-    os.symlink("/etc/passwd", root / "密码.mp4")
-    return {"空文件.mp4": "scan_empty", "其实是文本.avi": "scan_not_media",
-            "密码.mp4": "scan_symlink_outside"}
 
 
 def clock_text(seconds: float) -> str:
