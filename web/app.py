@@ -65,5 +65,6 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
                     middleware=[LangMiddleware.as_middleware()])
     app.state.settings = settings
     app.state.stream_observer = streaming.NoObserver()
+    app.state.located = streaming.LocatedCache()
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     return app

@@ -9,6 +9,7 @@ evidence ledger plugs in there.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -69,19 +70,63 @@ class Representation:
     last_modified: datetime
 
 
-def _load(request: Request, item_id: int) -> tuple[Representation, ByteSource]:
+@dataclass(frozen=True)
+class Located:
+    """What serving an item needs from the catalog, kept briefly in memory: a player
+    sends many range requests for one item, and each would otherwise query the database."""
+
+    root: str
+    rel_path_raw: bytes
+    locator: dict[str, Any]
+    media_type: str
+    etag: str
+    modified: datetime
+
+
+class LocatedCache:
+    TTL_SECONDS = 10.0  # a rescan's changes show within this time
+    MAX_ITEMS = 4096
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[float, Located]] = {}
+
+    def get(self, item_id: int) -> Located | None:
+        found = self._entries.get(item_id)
+        if found is None or found[0] < time.monotonic():
+            return None
+        return found[1]
+
+    def put(self, item_id: int, located: Located) -> None:
+        if len(self._entries) >= self.MAX_ITEMS:
+            self._entries.clear()
+        self._entries[item_id] = (time.monotonic() + self.TTL_SECONDS, located)
+
+
+def _locate(request: Request, item_id: int) -> Located:
+    cache: LocatedCache = request.app.state.located
+    found = cache.get(item_id)
+    if found is not None:
+        return found
     with request.app.state.db.session() as session:
         item = library.get_item(session, item_id)
-        root, raw, locator = item.root.path, bytes(item.rel_path_raw), dict(item.locator)
-        modified = datetime.fromtimestamp(item.mtime_ns / 1e9, UTC)
-        # Strong validator: the content fingerprint and size change with the bytes.
-        etag = f'"{item.fingerprint[:20]}-{item.size:x}"'
-        media_type = mime_type(item.container, item.kind, item.rel_path)
+        found = Located(
+            item.root.path, bytes(item.rel_path_raw), dict(item.locator),
+            mime_type(item.container, item.kind, item.rel_path),
+            # Strong validator: the content fingerprint and size change with the bytes.
+            f'"{item.fingerprint[:20]}-{item.size:x}"',
+            datetime.fromtimestamp(item.mtime_ns / 1e9, UTC))
+    cache.put(item_id, found)
+    return found
+
+
+def _load(request: Request, item_id: int) -> tuple[Representation, ByteSource]:
+    located = _locate(request, item_id)
     try:
-        source = open_item_source(root, raw, locator)
+        source = open_item_source(located.root, located.rel_path_raw, located.locator)
     except (SourceMissing, OSError) as exc:
         raise ItemGone("item_gone", item_id=item_id) from exc
-    return Representation(item_id, source.size, media_type, etag, modified), source
+    return Representation(item_id, source.size, located.media_type, located.etag,
+                          located.modified), source
 
 
 def _not_modified(request: Request, rep: Representation) -> bool:

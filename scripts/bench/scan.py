@@ -336,6 +336,11 @@ def load_line() -> str:
     return f"load average: {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
+def _ms(value: float) -> str:
+    # A rescan spends microseconds per file; keep them visible.
+    return f"{value:.1f}" if value >= 1 else f"{value:.3f}"
+
+
 def _mib(kib: int) -> str:
     return f"{kib / 1024:.0f} MiB"
 
@@ -406,9 +411,9 @@ def bench(args: argparse.Namespace) -> None:
 def _row(label: str, m: Measured, baseline: Measured | None) -> list[str]:
     ratio = f"{paired_ratio(m, baseline):.2f}x" if baseline is not None else "-"
     rate = f"{m.rate:.0f}" if m.rate >= 100 else f"{m.rate:.1f}"
-    cpu_self = m.median("cpu_self_s") * 1000 / m.files
-    cpu_children = m.median("cpu_children_s") * 1000 / m.files
-    return [label, f"{m.seconds:.2f}", rate, ratio, f"{cpu_self:.1f}", f"{cpu_children:.1f}",
+    cpu_self = _ms(m.median("cpu_self_s") * 1000 / m.files)
+    cpu_children = _ms(m.median("cpu_children_s") * 1000 / m.files)
+    return [label, f"{m.seconds:.2f}", rate, ratio, cpu_self, cpu_children,
             _mib(m.peak("maxrss_self_kib")), _mib(m.peak("maxrss_children_kib")),
             f"{m.median('load1'):.1f}"]
 

@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""Streaming benchmark: yuanjiao's direct play against nginx (sendfile) on the same file,
+time to first byte, and HLS time to first segment against ffmpeg alone.
+
+    .venv/bin/python scripts/bench/stream.py [--seconds 8] [--size-mib 64]
+
+Needs nginx and wrk (apt-get install nginx-light wrk). Everything listens on 127.0.0.1
+and stops by itself. Prints figures only. One server process each: uvicorn runs one
+process, so nginx gets one worker too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO_ROOT))
+
+from media.ffmpeg import file_input, segment_argv  # noqa: E402
+
+MIB = 1 << 20
+RANDOM_RANGE_LUA = """
+math.randomseed(7)
+request = function()
+  local first = math.random(0, {last_start})
+  return wrk.format("GET", nil, {{Range = "bytes=" .. first .. "-" .. (first + 1048575)}})
+end
+"""
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def yuanjiao_server(library: Path, data: Path, port: int) -> Iterator[tuple[int, str]]:
+    env = os.environ | {"YUANJIAO_DATA_DIR": str(data)}
+    cli = [sys.executable, "-m", "web.cli"]
+    subprocess.run([*cli, "scan", "-q", str(library)], env=env, check=True,
+                   capture_output=True)
+    proc = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        items = _wait_json(f"{base}/api/items?per_page=200")["items"]
+        yield proc.pid, base
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    del items
+
+
+def _wait_json(url: str) -> dict:  # type: ignore[type-arg]
+    for _ in range(200):
+        try:
+            return httpx.get(url).json()  # type: ignore[no-any-return]
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} did not answer")
+
+
+@contextmanager
+def nginx_server(folder: Path, port: int, work: Path) -> Iterator[int]:
+    conf = work / "nginx.conf"
+    conf.write_text(f"""
+worker_processes 1;
+daemon off;
+pid {work}/nginx.pid;
+error_log {work}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  client_body_temp_path {work}/body;
+  proxy_temp_path {work}/proxy;
+  fastcgi_temp_path {work}/fastcgi;
+  uwsgi_temp_path {work}/uwsgi;
+  scgi_temp_path {work}/scgi;
+  server {{ listen 127.0.0.1:{port}; root {folder}; }}
+}}
+""")
+    proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(work)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                              text=True).stdout.split()
+    probe = httpx.get(f"http://127.0.0.1:{port}/big.mp4", headers={"Range": "bytes=0-0"})
+    assert probe.status_code == 206, f"nginx answered {probe.status_code}"
+    try:
+        yield int(children[0]) if children else proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def wrk(url: str, connections: int, seconds: int, script: Path | None = None
+        ) -> tuple[float, int]:
+    """(MiB/s, bytes read)."""
+    argv = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s"]
+    if script:
+        argv += ["-s", str(script)]
+    out = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
+    read = re.search(r"requests in [\d.]+\w+, ([\d.]+)(\w+) read", out)
+    assert read, out
+    units = {"B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30, "TB": 1 << 40}
+    total = int(float(read.group(1)) * units[read.group(2)])
+    return total / seconds / MIB, total
+
+
+def ttfb(url: str, size: int, count: int = 200) -> tuple[float, float]:
+    import random
+
+    rng = random.Random(11)
+    times = []
+    with httpx.Client() as client:
+        for _ in range(count):
+            first = rng.randrange(0, size - MIB)
+            started = time.perf_counter()
+            with client.stream("GET", url, headers={"Range": f"bytes={first}-"}) as response:
+                next(response.iter_raw(1))
+                times.append(time.perf_counter() - started)
+    times.sort()
+    return times[len(times) // 2] * 1000, times[int(len(times) * 0.99) - 1] * 1000
+
+
+def first_segment_seconds(url: str) -> float:
+    started = time.perf_counter()
+    response = httpx.get(url, timeout=120)
+    assert response.status_code == 200, response.status_code
+    return time.perf_counter() - started
+
+
+def ffmpeg_alone(source: Path, out: Path) -> float:
+    argv = segment_argv("ffmpeg", file_input(source), "file", 0.0, 6.0, str(out))
+    started = time.perf_counter()
+    subprocess.run(argv, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--size-mib", type=int, default=64)
+    args = parser.parse_args()
+    for tool in ("nginx", "wrk", "ffmpeg", "dvdauthor", "genisoimage"):
+        if shutil.which(tool) is None:
+            sys.exit(f"needs {tool}: apt-get install nginx-light wrk ffmpeg dvdauthor genisoimage")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        work.chmod(0o755)  # nginx's worker runs as an unprivileged user
+        library = work / "library"
+        library.mkdir()
+        media = library / "big.mp4"
+        # An MP4 header (so the item is catalogued) followed by filler up to the size.
+        subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
+                        "testsrc2=size=320x240:rate=25:duration=4", "-c:v", "libx264",
+                        "-preset", "ultrafast", "-movflags", "+faststart", str(media)],
+                       check=True)
+        with media.open("ab") as f:
+            f.truncate(args.size_mib * MIB)  # mdat-free trailing bytes; fine for serving
+        size = media.stat().st_size
+        avi = library / "lesson.avi"
+        subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
+                        "testsrc2=size=720x576:rate=25:duration=30", "-f", "lavfi", "-i",
+                        "sine=duration=30", "-c:v", "mpeg4", "-q:v", "4", "-c:a", "libmp3lame",
+                        str(avi)], check=True)
+        script = work / "ranges.lua"
+        script.write_text(RANDOM_RANGE_LUA.format(last_start=size - MIB))
+        results: list[tuple[str, int, float, float]] = []
+        cpu: dict[str, float] = {}
+        with yuanjiao_server(library, work / "data", 18431) as (pid, base), \
+                nginx_server(library, 18432, work) as nginx_pid:
+            items = {i["path"]: i["id"] for i in
+                     httpx.get(f"{base}/api/items?per_page=200").json()["items"]}
+            ours = f"{base}/stream/{items['big.mp4']}"
+            theirs = "http://127.0.0.1:18432/big.mp4"
+            for mode, lua in (("whole file", None), ("random 1 MiB", script)):
+                for connections in (1, 16, 64):
+                    rates = []
+                    for name, url, server_pid in (("yuanjiao", ours, pid),
+                                                  ("nginx", theirs, nginx_pid)):
+                        before = cpu_seconds(server_pid)
+                        rate, total = wrk(url, connections, args.seconds, lua)
+                        used = cpu_seconds(server_pid) - before
+                        cpu[name] = cpu.get(name, 0.0) + used / (total / (1 << 30))
+                        rates.append(rate)
+                    results.append((mode, connections, rates[0], rates[1]))
+            p50, p99 = ttfb(ours, size)
+            n50, n99 = ttfb(theirs, size)
+            avi_first = first_segment_seconds(f"{base}/hls/{items['lesson.avi']}/0.ts")
+        alone = statistics.median(ffmpeg_alone(avi, work / f"alone{n}.ts") for n in range(3))
+    print(f"file {size / MIB:.0f} MiB, wrk -t2, {args.seconds} s per run, 2 cores")
+    print(f"{'mode':<14}{'clients':>8}{'yuanjiao MiB/s':>16}{'nginx MiB/s':>13}{'ratio':>7}")
+    for mode, connections, ours_rate, nginx_rate in results:
+        print(f"{mode:<14}{connections:>8}{ours_rate:>16.0f}{nginx_rate:>13.0f}"
+              f"{ours_rate / nginx_rate:>7.2f}")
+    runs = len(results)
+    print(f"server CPU s per GiB (mean over runs): yuanjiao {cpu['yuanjiao'] / runs:.2f}, "
+          f"nginx {cpu['nginx'] / runs:.2f}")
+    print(f"time to first byte, random range: yuanjiao p50 {p50:.1f} ms p99 {p99:.1f} ms; "
+          f"nginx p50 {n50:.1f} ms p99 {n99:.1f} ms")
+    print(f"HLS first segment of a 720x576 MPEG-4 AVI: {avi_first:.2f} s through yuanjiao, "
+          f"{alone:.2f} s ffmpeg alone ({avi_first / alone:.2f}x)")
+
+
+if __name__ == "__main__":
+    main()
