@@ -215,7 +215,7 @@ async def _send(source: ByteSource, parts: list[Part], info: StreamInfo,
                 position += len(data)
     finally:
         observer.closed(info)
-        await anyio.to_thread.run_sync(source.close)
+        source.close()  # closing a descriptor does not block
 
 
 __all__ = ["NotFound", "NoObserver", "StreamInfo", "StreamObserver", "stream_item"]
