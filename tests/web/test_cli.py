@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import make_small_bad_library
 from starlette.testclient import TestClient
+from yj_testing import make_small_bad_library
 
 from catalog import library
 from catalog.db import Database

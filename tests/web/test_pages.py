@@ -12,8 +12,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import make_small_bad_library
 from starlette.testclient import TestClient
+from yj_testing import make_small_bad_library
 
 from catalog import library
 from catalog.db import Database

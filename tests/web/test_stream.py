@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import make_settings, running_server
+from yj_testing import make_settings, running_server
 
 from catalog import library
 from catalog.db import Database

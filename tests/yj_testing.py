@@ -1,0 +1,56 @@
+"""Helpers shared by the tests (imported as ``yj_testing``: tests/ is on sys.path, and a
+unique name cannot collide with the several conftest modules)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from catalog.db import Database
+from catalog.settings import Settings, load_settings
+
+
+def make_settings(data_dir: Path, db_url: str, **more: object) -> Settings:
+    overrides = {"data_dir": str(data_dir), "db_url": db_url} | more
+    return load_settings(overrides, environ={})
+
+
+@contextmanager
+def running_server(settings: Settings, db: Database) -> Iterator[str]:
+    """uvicorn serving the app in a thread, for tests that need real HTTP."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from web.app import create_app
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, db), host="127.0.0.1",
+                                           port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def make_small_bad_library(root: Path) -> dict[str, str]:
+    """Three files the scanner must refuse; returns the expected reason per path."""
+    root.mkdir(parents=True)
+    (root / "空文件.mp4").write_bytes(b"")
+    (root / "其实是文本.avi").write_text("这不是视频，是一个改了扩展名的文本文件。\n" * 50)
+    os.symlink("/etc/passwd", root / "密码.mp4")
+    return {"空文件.mp4": "scan_empty", "其实是文本.avi": "scan_not_media",
+            "密码.mp4": "scan_symlink_outside"}
