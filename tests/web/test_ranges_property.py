@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -50,9 +51,11 @@ async def serve(request: Request) -> Response:
 app = Starlette(routes=[Route("/{size:int}", serve, methods=["GET", "HEAD"])])
 app.state.stream_observer = NoObserver()
 client = TestClient(app)
-# One event loop for every example: TestClient's thread portal costs ~15 ms a request,
-# which would make 10,000 examples take minutes; the ASGI calls themselves are the same.
+# One event loop for every example, in a thread of its own (Playwright's sync API keeps a
+# loop running in the main thread for the whole session): TestClient's portal costs
+# ~15 ms a request, which would make 10,000 examples take minutes.
 loop = asyncio.new_event_loop()
+threading.Thread(target=loop.run_forever, daemon=True, name="asgi-loop").start()
 
 
 @dataclass
@@ -77,7 +80,7 @@ def get(path: str, headers: dict[str, str]) -> Answer:
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    loop.run_until_complete(app(scope, receive, send))
+    asyncio.run_coroutine_threadsafe(app(scope, receive, send), loop).result(timeout=30)
     start = sent[0]
     body = b"".join(m.get("body", b"") for m in sent[1:])
     return Answer(start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, body)
