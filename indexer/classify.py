@@ -100,14 +100,23 @@ def _contains(text: str, keyword: str) -> bool:
     return bool(pattern.search(text)) if pattern else keyword in text
 
 
+@cache
+def _search_order() -> tuple[tuple[Theme, tuple[tuple[str, str], ...]], ...]:
+    """Each theme's (keyword, folded keyword), longest first, computed once."""
+    return tuple(
+        (theme, tuple((k, _fold(k)) for k in sorted(keywords, key=len, reverse=True)))
+        for theme, keywords in load_keywords().items()
+    )
+
+
 def _field_hits(text: str) -> dict[Theme, str]:
     """The longest keyword of each theme found in one text."""
     found: dict[Theme, str] = {}
-    for theme, keywords in load_keywords().items():
+    for theme, keywords in _search_order():
         # Longest keyword first, and one hit per field and theme: "政治理论" in a
         # folder name is one piece of evidence, not two ("政治" and "理论").
-        for keyword in sorted(keywords, key=len, reverse=True):
-            if _contains(text, _fold(keyword)):
+        for keyword, folded in keywords:
+            if _contains(text, folded):
                 found[theme] = keyword
                 break
     # A keyword inside another theme's longer keyword is not evidence of its own:

@@ -244,7 +244,7 @@ class Scanner:
         pending: list[tuple[Examined, RootPlan, Known | None]] = []
         last_commit = time.monotonic()
         for future in as_completed(futures):
-            plan, existing = futures[future]
+            plan, existing = futures.pop(future)  # let results go once written
             examined = future.result()
             pending.append((examined, plan, existing))
             self.progress.advanced(examined.found_rel_path)
