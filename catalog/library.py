@@ -117,10 +117,6 @@ def set_theme_override(
     return item
 
 
-def override_for(session: Session, item_id: int) -> str | None:
-    return session.scalar(select(ThemeOverride.theme).where(ThemeOverride.item_id == item_id))
-
-
 def list_scan_errors(session: Session) -> Sequence[ScanError]:
     return session.scalars(
         select(ScanError)

@@ -27,7 +27,7 @@ from catalog.encoding import decode_name
 from media.errors import MediaError
 from media.formats import category_of, extension
 from media.ifo import SECTOR, IfoError, Title, parse_dvd
-from media.sources import ByteSource, FileSource, Segment, SegmentSource, SourceUnreadable
+from media.sources import ByteSource, Segment, SegmentSource, SourceUnreadable
 from media.vcd import CueError, VcdTrack, VcdTrackSource, trim_margins, vcd_tracks
 
 ISO_DESCRIPTOR_AT = 16 * SECTOR
@@ -352,16 +352,3 @@ def _finish(info: DiscInfo) -> DiscInfo:
     return info
 
 
-def disc_size_and_files(path: bytes) -> list[bytes]:
-    """The files whose bytes make up a disc (for fingerprints): the image, or the IFOs of
-    a VIDEO_TS folder, or the cue and its bins."""
-    if os.path.isdir(path):
-        return sorted(os.path.join(path, n) for n in os.listdir(path)
-                      if n.upper().endswith(b".IFO"))
-    if extension(path) == ".cue":
-        bins = sorted({t.bin_path for t in vcd_tracks(path)})
-        return [path, *bins]
-    return [path]
-
-
-__all__ = ["DiscEntry", "DiscError", "DiscInfo", "FileSource", "open_entry", "read_disc"]

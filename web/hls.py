@@ -4,7 +4,9 @@ segments made by ffmpeg when asked (media/transcode.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -17,6 +19,7 @@ from media.hls import Segment, media_playlist, segment_plan
 from media.items import SourceMissing, item_input
 from media.sources import FileSource
 from media.transcode import RETRY_AFTER_SECONDS, TranscodeBusy, Transcoder
+from web.i18n import pick_lang
 from web.streaming import ItemGone, Representation, respond
 
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
@@ -49,7 +52,7 @@ async def playlist(request: Request) -> Response:
                     headers={"cache-control": "no-cache"})
 
 
-def _make(transcoder: Transcoder, item: HlsItem, index: int) -> Any:
+def _make(transcoder: Transcoder, item: HlsItem, index: int) -> Path:
     opener = partial(item_input, item.root, item.rel_path_raw, item.locator)
     try:
         path = transcoder.segment(item.key, opener, item.segments[index], item.audio_only)
@@ -70,16 +73,11 @@ async def segment(request: Request) -> Response:
     try:
         path = await run_in_threadpool(_make, transcoder, item, index)
     except TranscodeBusy as exc:
-        response = Response(exc.message("zh"), status_code=503, media_type="text/plain",
-                            headers={"retry-after": str(RETRY_AFTER_SECONDS)})
-        return response
+        # Players retry after Retry-After; the text is for people reading the response.
+        return Response(exc.message(pick_lang(request)), status_code=503,
+                        media_type="text/plain; charset=utf-8",
+                        headers={"retry-after": str(RETRY_AFTER_SECONDS)})
     source = FileSource(path)
-    rep = Representation(item.id, source.size, "video/mp2t", f'"{item.key}-{index}"',
-                         _mtime(path))
+    modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    rep = Representation(item.id, source.size, "video/mp2t", f'"{item.key}-{index}"', modified)
     return await respond(request, rep, source)
-
-
-def _mtime(path: Any) -> Any:
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(path.stat().st_mtime, UTC)

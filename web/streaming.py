@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from catalog import library
-from catalog.errors import NotFound, YuanjiaoError
+from catalog.errors import YuanjiaoError
 from catalog.formats import mime_type
 from media.items import SourceMissing, open_item_source
 from media.sources import ByteSource
@@ -217,5 +217,3 @@ async def _send(source: ByteSource, parts: list[Part], info: StreamInfo,
         observer.closed(info)
         source.close()  # closing a descriptor does not block
 
-
-__all__ = ["NotFound", "NoObserver", "StreamInfo", "StreamObserver", "stream_item"]
