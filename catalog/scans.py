@@ -91,14 +91,8 @@ class KnownFile:
 
 
 @dataclass(frozen=True)
-class KnownDisc:
-    id: int
-    root_id: int
-    rel_path_raw: bytes
-    size: int
-    mtime_ns: int
-    fingerprint: str
-    missing: bool
+class KnownDisc(KnownFile):
+    """A catalogued disc (image or VIDEO_TS folder), with the same fields as a file."""
 
 
 def start_scan(session: Session, roots: Sequence[str]) -> ScanRun:

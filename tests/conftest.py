@@ -108,6 +108,16 @@ def demo_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
+def demo_db(db: Database, settings: Settings, demo_library: Path) -> Database:
+    """The test's database with the demo library scanned into it."""
+    from indexer.pipeline import Scanner
+
+    result = Scanner(db, settings).scan([demo_library])
+    assert result.counts["added"] == 17 and result.counts["errors"] == 0
+    return db
+
+
+@pytest.fixture
 def counting_ffprobe(tmp_path: Path) -> tuple[str, Path]:
     """A real ffprobe behind a wrapper that writes one line per call, so a test can
     count how often the scanner ran it (no mock: the real program still runs)."""

@@ -38,13 +38,6 @@ def template_prefix(key: str, lang: str) -> str:
 
 
 @pytest.fixture
-def demo_db(db: Database, settings: Settings, demo_library: Path) -> Database:
-    result = Scanner(db, settings).scan([demo_library])
-    assert result.counts["added"] == DEMO_TOTAL and result.counts["errors"] == 0
-    return db
-
-
-@pytest.fixture
 def client(settings: Settings, db: Database) -> Iterator[TestClient]:
     """The app as deployed: it opens (and migrates) its own database at start-up."""
     with TestClient(create_app(settings)) as test_client:

@@ -53,13 +53,6 @@ def run(settings: Settings) -> Run:
 
 
 @pytest.fixture
-def demo_db(db: Database, settings: Settings, demo_library: Path) -> Database:
-    result = Scanner(db, settings).scan([demo_library])
-    assert result.counts["added"] == DEMO_TOTAL and result.counts["errors"] == 0
-    return db
-
-
-@pytest.fixture
 def ids_by_path(demo_db: Database) -> dict[str, int]:
     with demo_db.session() as session:
         return {i.rel_path: i.id for i in library.all_items(session)}
