@@ -80,15 +80,17 @@ def read_disc(path: bytes, min_title_seconds: float = 30.0,
         raise DiscError("scan_disc_unreadable", detail=str(exc) or type(exc).__name__) from exc
 
 
-def open_entry(disc_path: bytes, locator: dict[str, Any]) -> ByteSource:
-    """The byte source an entry's locator describes."""
+def open_entry(disc_path: bytes, locator: dict[str, Any], inside: bytes | None = None
+               ) -> ByteSource:
+    """The byte source an entry's locator describes; with ``inside``, every file it opens
+    must lie under that real directory (media/sources.py: open_inside)."""
     if locator["type"] == "vcd_track":
         folder = os.path.dirname(disc_path)
         track = VcdTrack(locator["track"], os.path.join(folder, os.fsencode(locator["bin"])),
                          locator["first_sector"], locator["sector_count"])
-        return VcdTrackSource(track)
+        return VcdTrackSource(track, inside)
     return SegmentSource([Segment(_run_file(disc_path, name), offset, length)
-                          for name, offset, length in locator["runs"]])
+                          for name, offset, length in locator["runs"]], inside)
 
 
 def _run_file(disc_path: bytes, name: str) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,6 +23,24 @@ def _inside(path: bytes, root: bytes) -> bool:
     return path == root or path.startswith(root.rstrip(b"/") + b"/")
 
 
+_REAL_ROOT_SECONDS = 10.0
+_real_roots: dict[str, tuple[float, bytes]] = {}
+
+
+def real_root(root: str) -> bytes:
+    """The root with its links resolved, remembered briefly: a player's range requests
+    would otherwise resolve it again for every request. A root re-pointed meanwhile only
+    gets its files refused for those seconds, never served from the new place."""
+    now = time.monotonic()
+    found = _real_roots.get(root)
+    if found is None or found[0] < now:
+        found = (now + _REAL_ROOT_SECONDS, os.path.realpath(os.fsencode(root)))
+        if len(_real_roots) > 256:
+            _real_roots.clear()
+        _real_roots[root] = found
+    return found[1]
+
+
 def item_path(root: str, rel_path_raw: bytes) -> bytes:
     """The item's file (or disc) on disk, refusing anything that now resolves outside the
     root: a file replaced by a link to /etc/passwd after the scan is not served."""
@@ -33,12 +52,16 @@ def item_path(root: str, rel_path_raw: bytes) -> bytes:
 
 
 def open_item_source(root: str, rel_path_raw: bytes, locator: dict[str, Any]) -> ByteSource:
-    path = item_path(root, rel_path_raw)
+    """The item's bytes. Every file opened is checked to lie inside the root after it is
+    open (no link swapped in can redirect the read), which also spares the path walks of
+    ``realpath`` on every range request."""
+    inside = real_root(root)
+    path = os.path.join(inside, disc_of_path(rel_path_raw))
     try:
         if locator:
-            return open_entry(path, locator)
-        return FileSource(path)
-    except FileNotFoundError as exc:
+            return open_entry(path, locator, inside)
+        return FileSource(path, inside)
+    except (FileNotFoundError, NotADirectoryError) as exc:
         raise SourceMissing(str(exc)) from exc
 
 

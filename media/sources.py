@@ -10,10 +10,11 @@ Reads use ``os.pread``, so one source may be read from several threads at once.
 from __future__ import annotations
 
 import bisect
+import errno
 import io
 import os
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from media.paths import AnyPath
 
@@ -29,13 +30,49 @@ class ByteSource(Protocol):
     def close(self) -> None: ...
 
 
+FileRun = tuple[int, int, int]  # (open descriptor, offset in it, length)
+
+
+@runtime_checkable
+class FileBacked(Protocol):
+    """A source whose bytes lie unchanged in files, so the kernel can send them itself
+    (``sendfile``). A VCD track is not: its sectors are de-framed on the way."""
+
+    def runs(self, offset: int, length: int) -> list[FileRun]:
+        """The file runs holding ``length`` bytes from ``offset`` (clipped to the source)."""
+        ...
+
+
 class SourceUnreadable(OSError):
     """The image ends before the bytes its structure promises (a truncated download)."""
 
 
+class OutsideRoot(FileNotFoundError):
+    """The path now leads outside its library root (say a file replaced by a link to
+    /etc/passwd after the scan): as far as serving goes, the catalogued file is gone."""
+
+
+def open_inside(path: AnyPath, inside: bytes | None = None) -> int:
+    """A read-only descriptor for ``path``; with ``inside`` (a real directory), refused
+    unless the file actually opened lies under it. The check is made on the descriptor,
+    after opening, so a link swapped in between a check and the open cannot slip by."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    if inside is None:
+        return fd
+    try:
+        real = os.readlink(f"/proc/self/fd/{fd}".encode())
+    except OSError:  # no /proc: fall back to checking the name (racy, but still a check)
+        real = os.path.realpath(os.fsencode(path))
+    if real != inside and not real.startswith(inside.rstrip(b"/") + b"/"):
+        os.close(fd)
+        raise OutsideRoot(errno.ENOENT, "the file now resolves outside its library root",
+                          os.fsdecode(path))
+    return fd
+
+
 class FileSource:
-    def __init__(self, path: AnyPath) -> None:
-        self._fd = os.open(path, os.O_RDONLY)
+    def __init__(self, path: AnyPath, inside: bytes | None = None) -> None:
+        self._fd = open_inside(path, inside)
         self._size = os.fstat(self._fd).st_size
 
     @property
@@ -46,6 +83,11 @@ class FileSource:
         if offset >= self._size or length <= 0:
             return b""
         return os.pread(self._fd, min(length, self._size - offset), offset)
+
+    def runs(self, offset: int, length: int) -> list[FileRun]:
+        if offset >= self._size or length <= 0:
+            return []
+        return [(self._fd, offset, min(length, self._size - offset))]
 
     def close(self) -> None:
         if self._fd >= 0:
@@ -71,7 +113,7 @@ class Segment:
 class SegmentSource:
     """The concatenation of byte runs from one or more files: ISO extents, DVD cells."""
 
-    def __init__(self, segments: list[Segment]) -> None:
+    def __init__(self, segments: list[Segment], inside: bytes | None = None) -> None:
         self._segments = [s for s in segments if s.length > 0]
         self._starts: list[int] = []
         position = 0
@@ -80,9 +122,13 @@ class SegmentSource:
             position += segment.length
         self._size = position
         self._fds: dict[bytes, int] = {}
-        for segment in self._segments:
-            if segment.path not in self._fds:
-                self._fds[segment.path] = os.open(segment.path, os.O_RDONLY)
+        try:
+            for segment in self._segments:
+                if segment.path not in self._fds:
+                    self._fds[segment.path] = open_inside(segment.path, inside)
+        except OSError:
+            self.close()
+            raise
 
     @property
     def size(self) -> int:
@@ -92,22 +138,29 @@ class SegmentSource:
     def segments(self) -> list[Segment]:
         return list(self._segments)
 
-    def read_at(self, offset: int, length: int) -> bytes:
+    def runs(self, offset: int, length: int) -> list[FileRun]:
         if offset >= self._size or length <= 0:
-            return b""
+            return []
         length = min(length, self._size - offset)
-        parts: list[bytes] = []
+        found: list[FileRun] = []
         index = bisect.bisect_right(self._starts, offset) - 1
         while length > 0:
             segment, start = self._segments[index], self._starts[index]
             inside = offset - start
             take = min(length, segment.length - inside)
-            chunk = os.pread(self._fds[segment.path], take, segment.offset + inside)
-            if len(chunk) < take:
-                raise SourceUnreadable(f"{os.fsdecode(segment.path)} ends before byte "
-                                       f"{segment.offset + inside + take}")
-            parts.append(chunk)
+            found.append((self._fds[segment.path], segment.offset + inside, take))
             offset, length, index = offset + take, length - take, index + 1
+        return found
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        parts: list[bytes] = []
+        for fd, position, take in self.runs(offset, length):
+            chunk = os.pread(fd, take, position)
+            if len(chunk) < take:
+                path = next(p for p, open_fd in self._fds.items() if open_fd == fd)
+                raise SourceUnreadable(f"{os.fsdecode(path)} ends before byte "
+                                       f"{position + take}")
+            parts.append(chunk)
         return b"".join(parts)
 
     def close(self) -> None:

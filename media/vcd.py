@@ -39,7 +39,7 @@ import os
 import re
 from dataclasses import dataclass, replace
 
-from media.sources import ByteSource, SourceUnreadable
+from media.sources import ByteSource, SourceUnreadable, open_inside
 
 RAW_SECTOR = 2352
 FORM2_DATA = 2324
@@ -337,9 +337,9 @@ def is_form2(sector_header: bytes) -> bool:
 class VcdTrackSource:
     """A ``ByteSource`` over one VCD track: the 2324-byte Form 2 payloads, concatenated."""
 
-    def __init__(self, track: VcdTrack) -> None:
+    def __init__(self, track: VcdTrack, inside: bytes | None = None) -> None:
         self.track = track
-        self._fd = os.open(track.bin_path, os.O_RDONLY)
+        self._fd = open_inside(track.bin_path, inside)
         available = os.fstat(self._fd).st_size // RAW_SECTOR
         if track.first_sector >= available:  # nothing of the track is in the file
             os.close(self._fd)

@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from catalog.db import Database
 from catalog.settings import Settings, load_settings
@@ -20,19 +21,28 @@ def make_settings(data_dir: Path, db_url: str, **more: object) -> Settings:
 @contextmanager
 def running_server(settings: Settings, db: Database) -> Iterator[str]:
     """uvicorn serving the app in a thread, for tests that need real HTTP."""
+    from web.app import create_app
+
+    with running_app(create_app(settings, db)) as url:
+        yield url
+
+
+@contextmanager
+def running_app(app: Any) -> Iterator[str]:
+    """Any ASGI app served as ``yuanjiao serve`` serves (web/server.py), in a thread."""
     import socket
     import threading
     import time
 
     import uvicorn
 
-    from web.app import create_app
+    from web.server import server_config
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, db), host="127.0.0.1",
-                                           port=port, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(server_config(app, "127.0.0.1", port, log_level="warning",
+                                          lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

@@ -215,6 +215,7 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
     import uvicorn
 
     from web.app import create_app
+    from web.server import server_config
 
     settings = ctx.settings.replace(host=host or ctx.settings.host,
                                     port=port or ctx.settings.port)
@@ -223,7 +224,8 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
     except YuanjiaoError as exc:
         ctx.fail(exc)
     ctx.say("serve_listening", host=settings.host, port=settings.port)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.Server(server_config(app, settings.host, settings.port,
+                                 log_level="warning")).run()
 
 
 @cli.command("settings", help="显示生效的设置及其来源；--docs 输出设置说明表。\n\n"

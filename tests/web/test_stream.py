@@ -245,3 +245,26 @@ def test_a_vanished_file_is_410_gone(tmp_path: Path, demo_library: Path) -> None
     assert response.status_code == 410 and response.json()["error"] == "item_gone"
     assert b"root:" not in response.content
     assert page.status_code == 410 and "重新扫描" in page.text
+
+
+def test_a_vob_replaced_by_a_link_leaving_the_library_is_410(tmp_path: Path,
+                                                            disc_images: Any) -> None:
+    # The check is made on each file a DVD title opens, not only on the disc's folder.
+    root = tmp_path / "lib"
+    root.mkdir()
+    shutil.copytree(disc_images.video_ts, root / "光盘" / "VIDEO_TS")
+    settings = make_settings(tmp_path / "data", f"sqlite:///{tmp_path / 'c.db'}")
+    db = Database.open(settings)
+    Scanner(db, settings).scan([root])
+    with db.session() as session:
+        title = next(i for i in library.all_items(session) if i.disc_index == 1)
+    with running_server(settings, db) as url, httpx.Client(base_url=url) as client:
+        assert client.get(f"/stream/{title.id}", headers={"Range": "bytes=0-9"}
+                          ).status_code == 206
+        vob = root / "光盘" / "VIDEO_TS" / "VTS_01_1.VOB"
+        os.remove(vob)
+        os.symlink("/etc/passwd", vob)
+        response = client.get(f"/stream/{title.id}", headers={"Accept": "application/json"})
+    db.close()
+    assert response.status_code == 410 and response.json()["error"] == "item_gone"
+    assert b"root:" not in response.content
