@@ -98,13 +98,17 @@ def ffprobe_error_detail(error: ffmpeg.Error) -> str:
     return last
 
 
+def _check_input(source: str) -> None:
+    if not (source.startswith("file:") or source.startswith(FEED_PREFIX)):
+        raise ValueError(f"not an input built by yuanjiao: {source!r}")
+
+
 def segment_argv(binary: str, source: str, protocols: str, start: float, duration: float,
                  output: str, audio_only: bool = False) -> list[str]:
     """ffmpeg making one HLS segment: ``duration`` seconds from ``start``, as H.264/AAC in
     MPEG-TS. Each segment is its own encode starting on a key frame, so every segment
     stands alone and can be made in any order (a seek far ahead just makes that one)."""
-    if not (source.startswith("file:") or source.startswith(FEED_PREFIX)):
-        raise ValueError(f"not an input built by yuanjiao: {source!r}")
+    _check_input(source)
     video = [] if audio_only else [
         "-map", "0:v:0", "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "main",
         "-pix_fmt", "yuv420p",
@@ -124,10 +128,44 @@ def segment_argv(binary: str, source: str, protocols: str, start: float, duratio
     ]
 
 
+def keyframes_argv(binary: str, source: str, protocols: str) -> list[str]:
+    """ffprobe listing the first video stream's packets (time and flags; demuxed, not
+    decoded) and the container's start time, one per line, for the key frame index."""
+    _check_input(source)
+    return [binary, "-v", "error", "-protocol_whitelist", protocols,
+            "-format_whitelist", SAFE_DEMUXERS, "-select_streams", "v:0",
+            "-show_entries", "packet=pts_time,flags:format=start_time",
+            "-of", "compact=p=0:nk=1", source]
+
+
+def remux_segment_argv(binary: str, source: str, protocols: str, start: float,
+                       end: float | None, output: str, copy_audio: bool) -> list[str]:
+    """ffmpeg copying one HLS segment out of an H.264 file: from the key frame at
+    ``start`` up to the one at ``end`` (None: to the end), audio copied or made AAC.
+
+    ``-copyts -start_at_zero`` keep the source's own timeline (from 0), so segments
+    made in any order line up, and ``-to`` stops exactly before the next segment's key
+    frame. The seek aims 1 ms past the key frame: its time prints rounded to the
+    microsecond, and a target a hair before it would land on the key frame before.
+    """
+    _check_input(source)
+    until = ["-to", f"{end:.6f}"] if end is not None else []
+    audio = ["-c:a", "copy"] if copy_audio else ["-c:a", "aac", "-ac", "2", "-ar", "44100",
+                                                   "-b:a", "128k"]
+    seek = ["-ss", f"{start + 0.001:.6f}"] if start > 0 else []
+    return [
+        binary, "-nostdin", "-v", "error", "-y",
+        "-protocol_whitelist", protocols, "-format_whitelist", SAFE_DEMUXERS,
+        "-copyts", "-start_at_zero", *seek, "-i", source, *until,
+        "-map", "0:v:0", "-c:v", "copy", "-map", "0:a:0?", *audio, "-sn", "-dn",
+        "-avoid_negative_ts", "disabled", "-muxdelay", "0", "-muxpreload", "0",
+        "-f", "mpegts", output,
+    ]
+
+
 def poster_argv(binary: str, source: str, protocols: str, at: float, output: str) -> list[str]:
     """One frame at ``at`` seconds as a 480-pixel-wide JPEG."""
-    if not (source.startswith("file:") or source.startswith(FEED_PREFIX)):
-        raise ValueError(f"not an input built by yuanjiao: {source!r}")
+    _check_input(source)
     return [binary, "-nostdin", "-v", "error", "-y", "-protocol_whitelist", protocols,
             "-format_whitelist", SAFE_DEMUXERS, "-ss", f"{at:.3f}", "-i", source,
             "-frames:v", "1", "-vf", "scale='min(480,iw)':-2", "-q:v", "4", "-f", "image2",
@@ -141,8 +179,8 @@ def subtitle_argv(binary: str, source: str, protocols: str, stream: int | None,
                   subtitle_format: str | None = None) -> list[str]:
     """A text subtitle as WebVTT on stdout: a sidecar fed on stdin (``pipe:0``, already
     decoded to UTF-8), or an embedded stream of a media input."""
-    if source != "pipe:0" and not (source.startswith("file:") or source.startswith(FEED_PREFIX)):
-        raise ValueError(f"not an input built by yuanjiao: {source!r}")
+    if source != "pipe:0":
+        _check_input(source)
     forced = ["-f", subtitle_format] if subtitle_format else []
     demuxers = SUBTITLE_DEMUXERS if source == "pipe:0" else SAFE_DEMUXERS
     mapping = ["-map", f"0:{stream}"] if stream is not None else ["-map", "0:s:0"]

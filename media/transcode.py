@@ -14,14 +14,23 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 from media.errors import MediaError
-from media.ffmpeg import segment_argv
+from media.ffmpeg import remux_segment_argv, segment_argv
 from media.hls import Segment
 
 RETRY_AFTER_SECONDS = 5
 InputOpener = Callable[[], AbstractContextManager[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class Remux:
+    """Copy the H.264 video (segments on its key frames) instead of encoding it."""
+
+    copy_audio: bool  # AAC already; otherwise the audio alone is encoded
+    end: float | None  # where the next segment's key frame is; None for the last
 
 
 class TranscodeBusy(MediaError):
@@ -54,10 +63,12 @@ class Transcoder:
         self.cache_dir.mkdir(parents=True, exist_ok=True)
 
     def segment(self, key: str, open_input: InputOpener, segment: Segment,
-                audio_only: bool = False, wait: bool = False) -> Path:
+                audio_only: bool = False, wait: bool = False, remux: Remux | None = None
+                ) -> Path:
         """The segment's file, made now if it is not cached. Raises TranscodeBusy when
         every slot is taken (unless ``wait``), TranscodeFailed when ffmpeg fails."""
-        output = self.cache_dir / key / f"{segment.index}.ts"
+        name = f"c{segment.index}.ts" if remux else f"{segment.index}.ts"
+        output = self.cache_dir / key / name
         with self._lock_for(output):
             if output.exists():
                 os.utime(output)  # most recently used: trimmed last
@@ -66,19 +77,19 @@ class Transcoder:
                 raise TranscodeBusy("transcode_busy", slots=self.slots,
                                     retry=RETRY_AFTER_SECONDS)
             try:
-                self._run(open_input, segment, output, audio_only)
+                self._run(open_input, segment, output, audio_only, remux)
             finally:
                 self._free.release()
         self._trim()
         return output
 
     def make_ahead(self, key: str, open_input: InputOpener, segment: Segment,
-                   audio_only: bool = False) -> None:
+                   audio_only: bool = False, remux: Remux | None = None) -> None:
         """Make the next segment in the background if a slot is free; never waits."""
         def work() -> None:
             # On failure the player's own request makes it, or reports the error.
             with suppress(TranscodeBusy, TranscodeFailed, OSError):
-                self.segment(key, open_input, segment, audio_only)
+                self.segment(key, open_input, segment, audio_only, remux=remux)
 
         self._ahead.submit(work)
 
@@ -87,12 +98,16 @@ class Transcoder:
             return self._locks.setdefault(output, threading.Lock())
 
     def _run(self, open_input: InputOpener, segment: Segment, output: Path,
-             audio_only: bool) -> None:
+             audio_only: bool, remux: Remux | None) -> None:
         output.parent.mkdir(parents=True, exist_ok=True)
         partial = output.with_suffix(".part")
         with open_input() as (source, protocols):
-            argv = segment_argv(self.ffmpeg, source, protocols, segment.start,
-                                segment.duration, str(partial), audio_only)
+            if remux:
+                argv = remux_segment_argv(self.ffmpeg, source, protocols, segment.start,
+                                          remux.end, str(partial), remux.copy_audio)
+            else:
+                argv = segment_argv(self.ffmpeg, source, protocols, segment.start,
+                                    segment.duration, str(partial), audio_only)
             self.runs += 1
             try:
                 done = subprocess.run(argv, capture_output=True, timeout=self.timeout,

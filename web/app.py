@@ -13,6 +13,7 @@ from starlette.templating import Jinja2Templates
 
 from catalog.db import Database
 from catalog.settings import Settings
+from media.keyframes import KeyframeIndex
 from media.transcode import Transcoder
 from web import hls, media_views, streaming, views
 from web.errors import EXCEPTION_HANDLERS
@@ -33,9 +34,13 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
                                 settings.transcode_timeout)
         transcoder.reset_cache()
         app.state.transcoder = transcoder
+        # Kept across restarts, unlike segments: an index costs a pass over the file.
+        app.state.keyframes = KeyframeIndex(settings.data_dir / "cache" / "keyframes",
+                                            settings.ffprobe)
         try:
             yield
         finally:
+            app.state.keyframes.close()
             transcoder.close()
             if database is None:
                 db.close()
@@ -54,6 +59,8 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         Route("/hls/{item_id:int}/main.m3u8", hls.playlist, name="hls_playlist"),
         Route("/hls/{item_id:int}/{index:int}.ts", hls.segment, methods=["GET", "HEAD"],
               name="hls_segment"),
+        Route("/hls/{item_id:int}/c{index:int}.ts", hls.segment, methods=["GET", "HEAD"],
+              name="hls_copied_segment"),
         Route("/posters/{item_id:int}.jpg", media_views.poster, name="poster"),
         Route("/api/items/{item_id:int}/subtitles", media_views.subtitle_list,
               name="api_subtitles"),

@@ -39,6 +39,15 @@ def served(tmp_path_factory: pytest.TempPathFactory, demo_library: Path,
     shutil.copy(disc_images.dvd_iso, root / "dvd.iso")
     shutil.copy(disc_images.vcd_cue, root / "vcd.cue")
     shutil.copy(disc_images.folder / "vcd.bin", root / "vcd.bin")
+    # H.264 a browser decodes, in containers it does not play: copied, not encoded. The
+    # baseline profile tells copies apart (the encoder here makes main profile).
+    for name, audio in [("h264-aac.mkv", "aac"), ("h264-mp3.flv", "libmp3lame")]:
+        subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
+                        "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=f=300",
+                        "-t", "20", "-c:v", "libx264", "-preset", "ultrafast", "-g", "50",
+                        "-sc_threshold", "0", "-profile:v", "baseline", "-pix_fmt", "yuv420p",
+                        "-c:a", audio, "-ar", "44100", "-shortest", str(root / name)],
+                       check=True)
     data = tmp_path_factory.mktemp("hls-data")
     settings = make_settings(data, f"sqlite:///{data / 'catalog.sqlite3'}", hls_slots=1)
     db = Database.open(settings)
@@ -53,6 +62,8 @@ def served(tmp_path_factory: pytest.TempPathFactory, demo_library: Path,
                           and i.disc_index == 1),
         "dvd_title_2": next(i.id for i in items if i.rel_path.startswith("dvd.iso")
                             and i.disc_index == 2),
+        "mkv": next(i.id for i in items if i.rel_path == "h264-aac.mkv"),
+        "flv": next(i.id for i in items if i.rel_path == "h264-mp3.flv"),
     }
     with running_server(settings, db) as url:
         yield Served(url, ids)
@@ -127,3 +138,50 @@ def test_no_ffmpeg_is_left_running(served: Served) -> None:
             return
         time.sleep(0.5)
     raise AssertionError(f"ffmpeg still running: {running}")
+
+
+def frames(url: str) -> list[tuple[float, bool]]:
+    """(time, key frame?) of every video packet ffprobe reads at ``url``."""
+    done = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                           "packet=pts_time,flags", "-of", "csv=p=0", url],
+                          capture_output=True, text=True, check=True, timeout=120)
+    rows = [line.split(",") for line in done.stdout.splitlines() if line.strip()]
+    return [(float(t), "K" in flags) for t, flags, *_ in rows]
+
+
+@pytest.mark.parametrize("name", ["mkv", "flv"])
+def test_browser_h264_is_copied_in_segments_on_its_key_frames(served: Served,
+                                                              name: str) -> None:
+    base = f"{served.url}/hls/{served.ids[name]}"
+    playlist = httpx.get(f"{base}/main.m3u8", timeout=30).text
+    uris = [line for line in playlist.splitlines() if line.endswith(".ts")]
+    lengths = [float(line[8:-1]) for line in playlist.splitlines()
+               if line.startswith("#EXTINF:")]
+    assert uris == [f"c{n}.ts" for n in range(len(uris))]
+    assert len(uris) == 4 and sum(lengths) == pytest.approx(20, abs=0.1)
+    # Every frame of the file, once, in order: nothing lost or doubled at the seams.
+    whole = frames(f"{base}/main.m3u8")
+    source = frames(f"{served.url}/stream/{served.ids[name]}")
+    assert len(whole) == len(source) == 500
+    # A segment fetched first: starts on a key frame, at its place, copied (baseline).
+    third = httpx.get(f"{base}/c2.ts", timeout=60)
+    assert third.status_code == 200
+    path = Path(f"/tmp/yj-copied-{name}.ts")
+    path.write_bytes(third.content)
+    try:
+        packets = frames(str(path))
+        probed = ffprobe_json(str(path), "stream=codec_name,profile")
+    finally:
+        path.unlink()
+    start = sum(lengths[:2])
+    assert packets[0][1] and packets[0][0] == pytest.approx(start, abs=0.05)
+    assert len(packets) == round(lengths[2] * 25)
+    video = next(s for s in probed["streams"] if s["codec_name"] == "h264")
+    assert video["profile"] in {"Baseline", "Constrained Baseline"}
+    assert {s["codec_name"] for s in probed["streams"]} == {"h264", "aac"}
+
+
+def test_copied_segments_exist_only_for_what_can_be_copied(served: Served) -> None:
+    # (Encoded segments stay available for every item: a player given the encoded
+    # playlist while the key frame index was still being made keeps asking for them.)
+    assert httpx.get(f"{served.url}/hls/{served.ids['avi']}/c0.ts").status_code == 404
