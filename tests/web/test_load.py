@@ -1,4 +1,6 @@
-"""Forty clients streaming forty items at once for 20 s: the server's memory stays bounded."""
+"""Forty clients streaming forty items at once for 20 s, half direct and half through HLS
+transcodes: the server's memory stays bounded, a transcode beyond the slots is told to
+come back later, and no ffmpeg outlives the clients by 30 s."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -22,7 +25,11 @@ MEMORY_BOUND_MB = 300  # the bound we state: the whole server process, 40 stream
 
 
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:  # it has just ended
+        return 0.0
+    for line in status.splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
@@ -32,41 +39,87 @@ def test_forty_clients_stay_within_the_memory_bound(tmp_path: Path, demo_library
     root = tmp_path / "库"
     root.mkdir()
     clip = demo_library / "农村政策法规/新农合政策问答.mp4"
-    for n in range(CLIENTS):
+    for n in range(CLIENTS // 2):
         shutil.copy(clip, root / f"第{n:02d}课.mp4")
+    # A minute of MPEG-4 in AVI: browsers cannot play it, so it is transcoded.
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
+                    "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i", "sine", "-t", "60",
+                    "-c:v", "mpeg4", "-q:v", "6", "-c:a", "libmp3lame", "-shortest",
+                    str(tmp_path / "long.avi")], check=True)
+    for n in range(CLIENTS // 2 + 1):  # one more for the client beyond the slots
+        shutil.copy(tmp_path / "long.avi", root / f"报告{n:02d}.avi")
     env = os.environ | {"YUANJIAO_DATA_DIR": str(tmp_path / "data")}
     cli = [sys.executable, "-m", "web.cli"]
     subprocess.run([*cli, "scan", "-q", str(root)], env=env, check=True, capture_output=True)
     port = 18000 + os.getpid() % 1000
-    server = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with (tmp_path / "server.log").open("w") as log:
+        server = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env,
+                                  stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
             try:
-                ids = [i["id"] for i in httpx.get(f"{base}/api/items?per_page=200").json()
-                       ["items"]]
+                items = httpx.get(f"{base}/api/items?per_page=200").json()["items"]
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
-        assert len(ids) == CLIENTS
-        peak, sent, errors = _run_clients(base, ids, server.pid)
+        direct = [i["id"] for i in items if i["path"].endswith(".mp4")]
+        transcoded = sorted(i["id"] for i in items if i["path"].endswith(".avi"))
+        assert len(direct) + len(transcoded) == CLIENTS + 1
+        result = _run_clients(base, direct, transcoded[:-1], transcoded[-1], server.pid)
+        left = _ffmpeg_left_after(server.pid, 30)
     finally:
         server.terminate()
         server.wait(10)
-    print(f"{CLIENTS} clients for {SECONDS:.0f} s: {sent / 2**20:.0f} MiB sent, "
-          f"server peak RSS {peak:.0f} MB")
-    assert errors == [] and sent > 0
-    assert peak < MEMORY_BOUND_MB
+    print(f"{CLIENTS} clients for {SECONDS:.0f} s: {result.sent / 2**20:.0f} MiB sent, "
+          f"{result.segments} HLS segments, server peak RSS {result.peak:.0f} MB "
+          f"(ffmpeg children at most {result.peak_children:.0f} MB together)")
+    assert result.errors == [], (tmp_path / "server.log").read_text()[-3000:]
+    assert result.sent > 0 and result.segments > 0
+    assert result.peak < MEMORY_BOUND_MB
+    assert result.busy is not None, "no transcode was ever refused beyond the slots"
+    assert result.busy.headers["retry-after"] == "5" and "服务器正忙" in result.busy.text
+    assert left == [], f"ffmpeg still running 30 s after the clients left: {left}"
 
 
-def _run_clients(base: str, ids: list[int], pid: int) -> tuple[float, int, list[str]]:
+@dataclass
+class Result:
+    sent: int = 0
+    segments: int = 0
+    peak: float = 0.0
+    peak_children: float = 0.0
+    errors: list[str] = field(default_factory=list)
+    busy: httpx.Response | None = None
+
+
+def _children(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return [int(p) for p in found.stdout.split()]
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _ffmpeg_left_after(pid: int, seconds: float) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while True:
+        left = [p for p in _children(pid) if _command(p) == "ffmpeg"]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.5)
+
+
+def _run_clients(base: str, direct: list[int], transcoded: list[int], beyond: int,
+                 pid: int) -> Result:
     stop = time.monotonic() + SECONDS
-    sent = [0]
-    errors: list[str] = []
+    result = Result()
     lock = threading.Lock()
 
-    def client(item_id: int) -> None:
+    def direct_client(item_id: int) -> None:
         rng = random.Random(item_id)
         with httpx.Client(base_url=base, timeout=30) as http:
             while time.monotonic() < stop:
@@ -78,14 +131,49 @@ def _run_clients(base: str, ids: list[int], pid: int) -> tuple[float, int, list[
                                         headers={"Range": f"bytes={start}-{start + 65535}"})
                 with lock:
                     if response.status_code not in {200, 206}:
-                        errors.append(f"{item_id}: {response.status_code}")
-                    sent[0] += len(response.content)
+                        result.errors.append(f"{item_id}: {response.status_code}")
+                    result.sent += len(response.content)
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in ids]
+    def hls_client(item_id: int) -> None:
+        # A player buffering ahead: segment after segment, waiting when told to.
+        with httpx.Client(base_url=base, timeout=60) as http:
+            http.get(f"/hls/{item_id}/main.m3u8").raise_for_status()
+            index = 0
+            while time.monotonic() < stop and index < 10:
+                response = http.get(f"/hls/{item_id}/{index}.ts")
+                with lock:
+                    if response.status_code == 200:
+                        result.segments += 1
+                        result.sent += len(response.content)
+                        index += 1
+                    elif response.status_code != 503:
+                        result.errors.append(f"hls {item_id}: {response.status_code}")
+                if response.status_code == 503:
+                    time.sleep(0.5)
+
+    def one_more(item_id: int) -> None:
+        # Beyond the forty: asks for segments of its own item until the slots are full.
+        with httpx.Client(base_url=base, timeout=60) as http:
+            for index in range(10):
+                if time.monotonic() > stop:
+                    return
+                response = http.get(f"/hls/{item_id}/{index}.ts")
+                if response.status_code == 503:
+                    result.busy = response
+                    return
+                time.sleep(0.2)
+
+    threads = [threading.Thread(target=direct_client, args=(i,)) for i in direct]
+    threads += [threading.Thread(target=hls_client, args=(i,)) for i in transcoded]
     for thread in threads:
         thread.start()
-    peak = 0.0
+    time.sleep(2)  # the transcodes are under way
+    extra = threading.Thread(target=one_more, args=(beyond,))
+    extra.start()
+    threads.append(extra)
     while any(t.is_alive() for t in threads):
-        peak = max(peak, rss_mb(pid))
+        result.peak = max(result.peak, rss_mb(pid))
+        result.peak_children = max(result.peak_children,
+                                   sum(rss_mb(c) for c in _children(pid)))
         time.sleep(0.2)
-    return peak, sent[0], errors
+    return result
