@@ -227,3 +227,73 @@ MESSAGES.update({
         "Item {item_id} has no segment {index} (it has {count}).",
     ),
 })
+
+MESSAGES.update({
+    # the evidence ledger (catalog/verify.py, yuanjiao ledger …)
+    "verify_ok": (
+        "台账 {ledger} 校验通过：{rows} 条记录、{checkpoints} 个签名检查点，"
+        "最后一条记于 {last_at}。",
+        "Ledger {ledger} verified: {rows} rows, {checkpoints} signed checkpoints, the last row "
+        "written at {last_at}.",
+    ),
+    "verify_failed": (
+        "台账 {ledger} 校验不通过：第 {seq} 条：{reason}。此后的记录不可信；"
+        "请保留数据库和导出文件，并报告检查人员。",
+        "Ledger {ledger} failed verification at row {seq}: {reason}. Rows from there on cannot be "
+        "trusted; keep the database and the export and report to the inspector.",
+    ),
+    "verify_seq_gap": ("缺少这一条记录（记录被删除）", "this row is missing (a row was deleted)"),
+    "verify_seq_order": ("序号重复或倒序（记录被插入或调换）",
+                         "seq repeats or goes backwards (a row was inserted or moved)"),
+    "verify_columns": ("记录的字段与其签入内容不符（记录被改动）",
+                       "the row's columns differ from its hashed content (the row was edited)"),
+    "verify_bad_prev": ("与前一条记录链接不上（记录被插入、删除或调换）",
+                        "it does not link to the row before (a row was inserted, deleted or "
+                        "moved)"),
+    "verify_bad_hash": ("内容与其哈希不符（记录被改动）",
+                        "its content does not match its hash (the row was edited)"),
+    "verify_time_order": ("时间 {at} 早于前一条的 {before}（记录被倒签）",
+                          "its time {at} is before the previous row's {before} (the row was "
+                          "backdated)"),
+    "verify_checkpoint_mismatch": (
+        "与第 {checkpoint} 条处的签名检查点记载的不同（检查点之后台账被改写）",
+        "it differs from what the signed checkpoint at row {checkpoint} recorded (the ledger "
+        "was rewritten after the checkpoint)"),
+    "verify_after_checkpoint": (
+        "记于覆盖它的检查点（第 {checkpoint} 条）签名之后（记录被替换）",
+        "it was written after the checkpoint that covers it (row {checkpoint}) was signed "
+        "(rows were replaced)"),
+    "verify_rows_missing": (
+        "第 {checkpoint} 条处的检查点覆盖的记录不见了（台账被截断）",
+        "rows covered by the checkpoint at row {checkpoint} are gone (the ledger was "
+        "truncated)"),
+    "verify_bad_signature": ("这里的检查点签名无效（检查点被伪造或改动）",
+                             "the checkpoint here has an invalid signature (it was forged or "
+                             "edited)"),
+    "verify_other_key": ("这里的检查点由另一把密钥签名",
+                         "the checkpoint here was signed with another key"),
+    "verify_checkpoint_chain": ("这里的检查点与前一个检查点接不上（检查点被删除或改动）",
+                                "the checkpoint here does not follow the one before (a "
+                                "checkpoint was removed or edited)"),
+    "verify_code_missing": (
+        "没有校验码为 {code} 的检查点：电话抽查时报出的检查点已不在台账中（台账在那之后被改写）",
+        "no checkpoint has the code {code}: the checkpoint read on the telephone is no longer in "
+        "the ledger (it was rewritten after that moment)"),
+    "ledger_bad_export": (
+        "文件 {path} 不是远教台账导出文件：{detail}。请用 yuanjiao ledger export 重新导出。",
+        "{path} is not a yuanjiao ledger export: {detail}. Export it again with yuanjiao "
+        "ledger export.",
+    ),
+    "ledger_checkpoint_made": (
+        "已签名检查点：台账 {ledger} 第 {seq} 条。电话校验码：{code}",
+        "Checkpoint signed: ledger {ledger}, row {seq}. Telephone code: {code}",
+    ),
+    "ledger_checkpoint_none": (
+        "台账 {ledger} 自上一个检查点以来没有新记录，未生成新的检查点。",
+        "Ledger {ledger} has no rows since the last checkpoint; no new checkpoint was made.",
+    ),
+    "ledger_exported": (
+        "已导出台账 {ledger}：{rows} 条记录、{checkpoints} 个检查点 → {path}",
+        "Exported ledger {ledger}: {rows} rows, {checkpoints} checkpoints → {path}",
+    ),
+})

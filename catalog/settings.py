@@ -83,6 +83,23 @@ SETTINGS: tuple[Setting, ...] = (
             "Time zone for times shown on pages (the database keeps UTC)"),
     Setting("lang", "zh", str,
             "命令行消息语言：zh（默认）或 en", "Language of CLI messages: zh (default) or en"),
+    Setting("station", "local", str,
+            "本服务器所在站点的编号（如 XC-012）：播放记录和台账以它为名，直到站点建档",
+            "This server's station code (such as XC-012): playbacks and the ledger are named "
+            "after it until stations exist as records"),
+    Setting("playback_idle_seconds", 60.0, float,
+            "同一终端对同一课件的请求间隔超过此秒数，即视为一次播放结束",
+            "A playback ends when its client has asked for nothing of the item for this many "
+            "seconds"),
+    Setting("log_format", "text", str,
+            "终端播放记录的格式：text（可读的一行）或 json（结构化）",
+            "Format of the playback lines on the terminal: text (readable) or json"),
+    Setting("checkpoint_rows", 1000, int,
+            "台账每增加这么多条记录就签名一个检查点",
+            "Sign a ledger checkpoint after this many new rows"),
+    Setting("checkpoint_minutes", 60.0, float,
+            "台账有新记录时，至少每隔这么多分钟签名一个检查点",
+            "Sign a ledger checkpoint at least this often (minutes) while rows come in"),
 )
 
 SETTINGS_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
@@ -106,7 +123,16 @@ class Settings:
     port: int = 8000
     timezone: str = "Asia/Shanghai"
     lang: str = "zh"
+    station: str = "local"
+    playback_idle_seconds: float = 60.0
+    log_format: str = "text"
+    checkpoint_rows: int = 1000
+    checkpoint_minutes: float = 60.0
     sources: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def ledger_key_path(self) -> Path:
+        return self.data_dir / "ledger-key.pem"
 
     @property
     def effective_hls_slots(self) -> int:
@@ -187,6 +213,12 @@ def load_settings(
 
     data_dir = Path(str(values["data_dir"])).expanduser().resolve()
     db_url = values["db_url"] or f"sqlite:///{data_dir / 'catalog.sqlite3'}"
+    if values["log_format"] not in {"text", "json"}:
+        raise ConfigError("config_bad_value", name="log_format", value=values["log_format"],
+                          origin=sources["log_format"])
+    if not str(values["station"]).strip():
+        raise ConfigError("config_bad_value", name="station", value=values["station"],
+                          origin=sources["station"])
     if values["lang"] not in {"zh", "en"}:
         raise ConfigError("config_bad_value", name="lang", value=values["lang"],
                           origin=sources["lang"])
@@ -212,5 +244,10 @@ def load_settings(
         port=values["port"],
         timezone=values["timezone"],
         lang=values["lang"],
+        station=values["station"],
+        playback_idle_seconds=values["playback_idle_seconds"],
+        log_format=values["log_format"],
+        checkpoint_rows=values["checkpoint_rows"],
+        checkpoint_minutes=values["checkpoint_minutes"],
         sources=sources,
     )

@@ -6,48 +6,25 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
-from catalog.db import Database
-from catalog.errors import ConfigError, DatabaseUnavailable, NotFound, YuanjiaoError
+from catalog.errors import ConfigError, YuanjiaoError
 from catalog.messages import message
-from catalog.settings import Settings, load_settings
+from catalog.settings import load_settings
 from catalog.themes import parse_theme, theme_label
-
-EXIT_PROBLEM, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_UNAVAILABLE, EXIT_INTERRUPTED = 1, 2, 3, 4, 130
-
-
-@dataclass
-class Context:
-    settings: Settings
-
-    @property
-    def lang(self) -> str:
-        return self.settings.lang
-
-    def say(self, key: str, **fields: Any) -> None:
-        click.echo(message(key, self.lang, **fields))
-
-    def fail(self, error: YuanjiaoError) -> NoReturn:
-        click.echo(error.message(self.lang), err=True)
-        if isinstance(error, NotFound):
-            sys.exit(EXIT_NOT_FOUND)
-        if isinstance(error, ConfigError | DatabaseUnavailable):
-            sys.exit(EXIT_UNAVAILABLE)
-        sys.exit(EXIT_PROBLEM)
-
-    def open_db(self) -> Database:
-        try:
-            return Database.open(self.settings)
-        except YuanjiaoError as exc:
-            self.fail(exc)
-
-
-pass_context = click.make_pass_decorator(Context)
+from web.cli_base import (  # noqa: F401  (re-exported for the commands and tests)
+    EXIT_INTERRUPTED,
+    EXIT_NOT_FOUND,
+    EXIT_PROBLEM,
+    EXIT_UNAVAILABLE,
+    EXIT_USAGE,
+    Context,
+    pass_context,
+)
+from web.cli_ledger import ledger
 
 
 @click.group(help="远教：党员远程教育课件目录与播放服务。\n\n"
@@ -269,8 +246,12 @@ def _clock(seconds: float | None) -> str:
     return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
+cli.add_command(ledger)
+
+
 def main() -> None:
     cli(prog_name="yuanjiao")
+
 
 
 if __name__ == "__main__":

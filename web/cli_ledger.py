@@ -1,0 +1,122 @@
+"""`yuanjiao ledger …`: verify, export, checkpoint and tail the evidence ledger.
+
+``verify --export FILE`` opens no database and needs no server: an inspector checks an
+export on any machine with yuanjiao installed.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from catalog.messages import message
+from web.cli_base import EXIT_PROBLEM, EXIT_USAGE, Context, pass_context
+
+
+@click.group(help="播放证据台账：校验、导出、签名检查点、查看最近的播放。\n\n"
+                  "The playback evidence ledger: verify, export, checkpoint, tail.")
+def ledger() -> None:
+    pass
+
+
+def _public_key(ctx: Context) -> str | None:
+    from catalog.checkpoints import load_or_create_key, public_hex
+
+    path = ctx.settings.ledger_key_path
+    return public_hex(load_or_create_key(path).public_key()) if path.exists() else None
+
+
+@ledger.command(help="重新计算哈希链并核对签名检查点；发现问题时指出第一条有问题的记录并以非零状态退出。"
+                     "\n\nRecompute the chain and check the signed checkpoints; name the first "
+                     "bad row and exit non-zero if anything is wrong.")
+@click.option("--export", "export_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="校验导出文件而不是数据库 / verify an export file instead of the database")
+@click.option("--checkpoint", "code", help="电话抽查时记下的检查点校验码 / the code read on "
+                                           "the telephone")
+@click.option("--public-key", help="检查人员持有的站点公钥（十六进制）/ the station's public "
+                                   "key as the inspector holds it (hex)")
+@click.option("--ledger", "ledger_id", help="台账名，默认为本站编号 / ledger id (default: "
+                                            "the station)")
+@pass_context
+def verify(ctx: Context, export_file: Path | None, code: str | None, public_key: str | None,
+           ledger_id: str | None) -> None:
+    from catalog.verify import read_export
+    from catalog.verify import verify as check
+
+    if export_file is not None:
+        try:
+            export = read_export(export_file)
+        except (OSError, ValueError) as exc:
+            click.echo(message("ledger_bad_export", ctx.lang, path=export_file, detail=exc),
+                       err=True)
+            sys.exit(EXIT_USAGE)
+        report = check(export.ledger, export.entries, export.checkpoints,
+                       public_key or export.public_key, code)
+    else:
+        from catalog.checkpoints import checkpoints
+        from catalog.ledger import rows
+
+        name = ledger_id or ctx.settings.station
+        db = ctx.open_db()
+        try:
+            with db.engine.connect() as connection:
+                report = check(name, rows(connection, name), checkpoints(connection, name),
+                               public_key or _public_key(ctx), code)
+        finally:
+            db.close()
+    if report.ok:
+        ctx.say("verify_ok", ledger=report.ledger, rows=report.rows,
+                checkpoints=report.checkpoints, last_at=report.last_at or "-")
+        return
+    problem = report.problem
+    assert problem is not None
+    reason = message(problem.key, ctx.lang, **problem.detail)
+    click.echo(message("verify_failed", ctx.lang, ledger=report.ledger,
+                       seq=problem.seq if problem.seq is not None else "-", reason=reason),
+               err=True)
+    sys.exit(EXIT_PROBLEM)
+
+
+@ledger.command(help="把台账（记录、检查点、公钥）导出为 JSON Lines 文件，可在别的电脑上离线校验。"
+                     "\n\nExport the ledger (rows, checkpoints, public key) as JSON Lines, "
+                     "verifiable offline on another machine.")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--ledger", "ledger_id", help="台账名 / ledger id (default: the station)")
+@pass_context
+def export(ctx: Context, file: Path, ledger_id: str | None) -> None:
+    from catalog.checkpoints import checkpoints
+    from catalog.ledger import rows
+    from catalog.verify import write_export
+
+    name = ledger_id or ctx.settings.station
+    db = ctx.open_db()
+    try:
+        with db.engine.connect() as connection, file.open("w", encoding="utf-8") as out:
+            found = checkpoints(connection, name)
+            count = write_export(out, name, _public_key(ctx), rows(connection, name), found)
+    finally:
+        db.close()
+    ctx.say("ledger_exported", ledger=name, rows=count, checkpoints=len(found), path=file)
+
+
+@ledger.command(help="立即签名一个检查点并显示电话校验码。\n\n"
+                     "Sign a checkpoint now and print its telephone code.")
+@click.option("--ledger", "ledger_id", help="台账名 / ledger id (default: the station)")
+@pass_context
+def checkpoint(ctx: Context, ledger_id: str | None) -> None:
+    from catalog.checkpoints import display_code, load_or_create_key, make_checkpoint
+
+    name = ledger_id or ctx.settings.station
+    key = load_or_create_key(ctx.settings.ledger_key_path)
+    db = ctx.open_db()
+    try:
+        with db.engine.begin() as connection:
+            made = make_checkpoint(connection, name, key)
+    finally:
+        db.close()
+    if made is None:
+        ctx.say("ledger_checkpoint_none", ledger=name)
+        sys.exit(EXIT_PROBLEM)
+    ctx.say("ledger_checkpoint_made", ledger=name, seq=made.seq, code=display_code(made.code))
