@@ -164,10 +164,12 @@ class LedgerWriter:
 
     BATCH = 1000
 
-    def __init__(self, db: Database, ledger: str, apply: Apply | None = None) -> None:
+    def __init__(self, db: Database, ledger: str, apply: Apply | None = None,
+                 after_commit: Callable[[list[Entry]], None] | None = None) -> None:
         self.db = db
         self.ledger = ledger
         self.apply = apply
+        self.after_commit = after_commit
         self._queue: queue.Queue[tuple[Event, Future[Entry]] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="ledger-writer", daemon=True)
         self._thread.start()
@@ -183,22 +185,25 @@ class LedgerWriter:
         self._thread.join(timeout)
 
     def _run(self) -> None:
+        stopping = False
         while True:
-            first = self._queue.get()
-            batch = [first] if first is not None else []
-            stop = first is None
-            while not stop and len(batch) < self.BATCH:
+            batch: list[tuple[Event, Future[Entry]]] = []
+            while len(batch) < self.BATCH:
                 try:
-                    more = self._queue.get_nowait()
+                    # Block for the first row only; once stopping, never block: rows
+                    # queued by callbacks of the last batch (a close after its open) are
+                    # still written.
+                    item = (self._queue.get_nowait() if batch or stopping
+                            else self._queue.get())
                 except queue.Empty:
                     break
-                if more is None:
-                    stop = True
+                if item is None:
+                    stopping = True
                 else:
-                    batch.append(more)
+                    batch.append(item)
             if batch:
                 self._write(batch)
-            if stop:
+            elif stopping:
                 return
 
     def _write(self, batch: list[tuple[Event, Future[Entry]]]) -> None:
@@ -218,3 +223,8 @@ class LedgerWriter:
                 threading.Event().wait(0.2 * (attempt + 1))
         for entry, (_, future) in zip(entries, batch, strict=True):
             future.set_result(entry)
+        if self.after_commit is not None:
+            try:
+                self.after_commit(entries)
+            except Exception as exc:  # a checkpoint can wait for the next batch
+                logger.error("after writing ledger rows: %s", exc)

@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from catalog.db import Database
+from catalog.evidence import Evidence
 from catalog.settings import Settings
 from media.keyframes import KeyframeIndex
 from media.transcode import Transcoder
-from web import hls, media_views, streaming, views
+from web import hls, media_views, playback_log, streaming, views
 from web.errors import EXCEPTION_HANDLERS
 from web.i18n import LangMiddleware
+from web.playback_log import PlaybackObserver, TerminalLines
 
 HERE = Path(__file__).parent
+
+
+async def _sweep(evidence: Evidence) -> None:
+    """Close idle playbacks; a second's delay on an idle window of a minute is nothing."""
+    while True:
+        await asyncio.sleep(1.0)
+        evidence.tracker.sweep()
 
 
 def create_app(settings: Settings, database: Database | None = None) -> Starlette:
@@ -37,9 +48,17 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         # Kept across restarts, unlike segments: an index costs a pass over the file.
         app.state.keyframes = KeyframeIndex(settings.data_dir / "cache" / "keyframes",
                                             settings.ffprobe)
+        evidence = await run_in_threadpool(
+            Evidence, db, settings, TerminalLines(settings.log_format, settings.timezone))
+        app.state.evidence = evidence
+        app.state.stream_observer = PlaybackObserver(evidence.tracker)
+        sweeper = asyncio.create_task(_sweep(evidence))
         try:
             yield
         finally:
+            sweeper.cancel()
+            app.state.stream_observer = streaming.NoObserver()
+            await run_in_threadpool(evidence.close)
             app.state.keyframes.close()
             transcoder.close()
             if database is None:
@@ -65,6 +84,8 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         Route("/api/items/{item_id:int}/subtitles", media_views.subtitle_list,
               name="api_subtitles"),
         Route("/subtitles/{item_id:int}/{track}.vtt", media_views.subtitle, name="subtitle"),
+        Route("/playbacks", playback_log.playbacks_page, name="playbacks"),
+        Route("/api/playbacks", playback_log.api_playbacks, name="api_playbacks"),
         Route("/healthz", views.healthz, name="healthz"),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

@@ -42,6 +42,7 @@ class HlsItem:
     segments: list[Segment]
     copy_audio: bool = False
     remuxed: bool = False  # H.264 copied, segments on its key frames
+    title: str = ""
 
     def opener(self) -> partial[Any]:
         return partial(item_input, self.root, self.rel_path_raw, self.locator)
@@ -62,7 +63,8 @@ def _load(request: Request, item_id: int, remuxed: bool | None = None) -> HlsIte
             raise NotFound("not_playable", item_id=item_id, kind=item.kind)
         found = HlsItem(item.id, f"{item.id}-{item.fingerprint[:16]}", item.root.path,
                         bytes(item.rel_path_raw), dict(item.locator), item.kind == "audio",
-                        segment_plan(item.duration), can_copy_audio(item.streams))
+                        segment_plan(item.duration), can_copy_audio(item.streams),
+                        title=item.title)
         duration, streams = item.duration, list(item.streams)
     if remuxed is False or item.kind != "video" or not can_copy_video(streams):
         return found
@@ -112,5 +114,7 @@ async def segment(request: Request) -> Response:
     source = FileSource(path)
     modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     etag = f'"{item.key}-{"c" if item.remuxed else ""}{index}"'
-    rep = Representation(item.id, source.size, "video/mp2t", etag, modified)
+    part = item.segments[index]
+    rep = Representation(item.id, source.size, "video/mp2t", etag, modified, item.title,
+                         (part.start, part.start + part.duration), "hls")
     return await respond(request, rep, source)

@@ -42,10 +42,14 @@ class StreamInfo:
 
     item_id: int
     client: str
-    method: str  # direct
+    method: str  # direct | hls
     ranges: tuple[tuple[int, int], ...]
     size: int
     user_agent: str = ""
+    title: str = ""
+    # The media time the bytes 0..size cover: the item's duration for direct play, the
+    # segment's times for HLS; None when the item has no duration (a document).
+    span: tuple[float, float] | None = None
     bytes_sent: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -69,6 +73,9 @@ class Representation:
     media_type: str
     etag: str
     last_modified: datetime
+    title: str = ""
+    span: tuple[float, float] | None = None
+    method: str = "direct"
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,8 @@ class Located:
     media_type: str
     etag: str
     modified: datetime
+    title: str
+    duration: float | None
 
 
 class LocatedCache:
@@ -115,7 +124,7 @@ def _locate(request: Request, item_id: int) -> Located:
             mime_type(item.container, item.kind, item.rel_path),
             # Strong validator: the content fingerprint and size change with the bytes.
             f'"{item.fingerprint[:20]}-{item.size:x}"',
-            datetime.fromtimestamp(item.mtime_ns / 1e9, UTC))
+            datetime.fromtimestamp(item.mtime_ns / 1e9, UTC), item.title, item.duration)
     cache.put(item_id, found)
     return found
 
@@ -126,8 +135,9 @@ def _load(request: Request, item_id: int) -> tuple[Representation, ByteSource]:
         source = open_item_source(located.root, located.rel_path_raw, located.locator)
     except (SourceMissing, OSError) as exc:
         raise ItemGone("item_gone", item_id=item_id) from exc
+    span = (0.0, located.duration) if located.duration else None
     return Representation(item_id, source.size, located.media_type, located.etag,
-                          located.modified), source
+                          located.modified, located.title, span), source
 
 
 def _not_modified(request: Request, rep: Representation) -> bool:
@@ -164,9 +174,9 @@ async def respond(request: Request, rep: Representation, source: ByteSource) -> 
         return Response(status_code=416, headers=headers)
     body, length, media_type = _layout(decision, rep, headers)
     headers["content-length"] = str(length)
-    info = StreamInfo(rep.item_id, request.client.host if request.client else "", "direct",
+    info = StreamInfo(rep.item_id, request.client.host if request.client else "", rep.method,
                       decision.ranges or ((0, rep.size - 1),) if rep.size else (), rep.size,
-                      request.headers.get("user-agent", ""))
+                      request.headers.get("user-agent", ""), rep.title, rep.span)
     # A HEAD sends no media: it is no playback.
     observer: StreamObserver = (request.app.state.stream_observer
                                 if request.method != "HEAD" else NoObserver())

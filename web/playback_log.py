@@ -1,0 +1,181 @@
+"""Playback evidence on the web side: the stream observer that feeds the tracker, the
+lines on the server's terminal, and the playback log page with its JSON and CSV twins."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from datetime import date, datetime, time, timedelta
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from catalog.errors import BadRequest
+from catalog.ledger import Entry
+from catalog.models import Playback as PlaybackRow
+from catalog.playbacks import OPEN, Playback, PlaybackTracker
+from web.i18n import pick_lang
+from web.streaming import StreamInfo
+
+
+class PlaybackObserver:
+    """Streams as the responder reports them → playbacks (catalog/playbacks.py)."""
+
+    def __init__(self, tracker: PlaybackTracker) -> None:
+        self.tracker = tracker
+
+    def opened(self, stream: StreamInfo) -> None:
+        stream.extra["playback"] = self.tracker.started(
+            stream.client, stream.user_agent, stream.item_id, stream.title, stream.method)
+
+    def progressed(self, stream: StreamInfo, first: int, last: int) -> None:
+        playback = stream.extra.get("playback")
+        if playback is None:
+            return
+        start = end = 0.0
+        if stream.span is not None and stream.size:
+            begin, finish = stream.span
+            scale = (finish - begin) / stream.size
+            start, end = begin + first * scale, begin + (last + 1) * scale
+        self.tracker.delivered(playback, start, end, last - first + 1)
+
+    def closed(self, stream: StreamInfo) -> None:
+        playback = stream.extra.get("playback")
+        if playback is not None:
+            self.tracker.finished(playback)
+
+
+class TerminalLines:
+    """One line per playback open and close on the server's standard output, e.g.
+
+    ``PLAY  2027-03-10 09:12:03 station=XC-012 item=123 《水稻种植技术》 direct``
+    ``client=10.0.0.23 ledger=#4512`` (on one line)
+    """
+
+    def __init__(self, log_format: str, timezone: str, out: TextIO | None = None) -> None:
+        self.json = log_format == "json"
+        self.zone = ZoneInfo(timezone)
+        self.out = out
+
+    def __call__(self, kind: str, playback: Playback, entry: Entry) -> None:
+        out = self.out or sys.stdout
+        data = entry.data
+        if self.json:
+            out.write(json.dumps({"event": kind, "seq": entry.seq, "at": entry.at,
+                                  "ledger": entry.ledger, **data}, ensure_ascii=False) + "\n")
+        else:
+            opening = kind == OPEN
+            moment = datetime.fromisoformat(entry.at.replace("Z", "+00:00")).astimezone(self.zone)
+            seconds = "" if opening else f" seconds={data['seconds'] or 0:.0f}"
+            out.write(f"{'PLAY ' if opening else 'END  '} {moment:%Y-%m-%d %H:%M:%S} "
+                      f"station={playback.station} item={playback.item_id} "
+                      f"《{playback.title}》 {playback.method} client={playback.client}"
+                      f"{seconds} ledger=#{entry.seq}\n")
+        out.flush()
+
+
+# --- the playback log ----------------------------------------------------------------------
+
+PER_PAGE = 100
+
+
+def _day(text: str | None, name: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise BadRequest("bad_page", name=name, value=text, expected="YYYY-MM-DD") from exc
+
+
+def _query(request: Request) -> dict[str, Any]:
+    params = request.query_params
+    item = params.get("item")
+    if item is not None and not item.isdigit():
+        raise BadRequest("bad_page", name="item", value=item, expected="1, 2, 3…")
+    page = params.get("page", "1")
+    if not page.isdigit() or int(page) < 1:
+        raise BadRequest("bad_page", name="page", value=page, expected="1, 2, 3…")
+    return {"from": _day(params.get("from"), "from"), "to": _day(params.get("to"), "to"),
+            "item": int(item) if item else None, "page": int(page)}
+
+
+def _load(request: Request, query: dict[str, Any], everything: bool = False
+          ) -> tuple[int, list[dict[str, Any]]]:
+    settings = request.app.state.settings
+    zone = ZoneInfo(settings.timezone)
+    conditions = [PlaybackRow.ledger == settings.station]
+    if query["from"]:
+        conditions.append(PlaybackRow.opened_at >= datetime.combine(query["from"], time(),
+                                                                    zone))
+    if query["to"]:
+        conditions.append(PlaybackRow.opened_at < datetime.combine(
+            query["to"] + timedelta(days=1), time(), zone))
+    if query["item"]:
+        conditions.append(PlaybackRow.item_id == query["item"])
+    with request.app.state.db.session() as session:
+        total = session.scalar(select(func.count()).select_from(PlaybackRow).where(*conditions))
+        statement = (select(PlaybackRow).where(*conditions)
+                     .order_by(PlaybackRow.open_seq.desc()))
+        if not everything:
+            statement = statement.limit(PER_PAGE).offset((query["page"] - 1) * PER_PAGE)
+        found = [_row_json(p, zone) for p in session.scalars(statement)]
+    return total or 0, found
+
+
+def _row_json(p: PlaybackRow, zone: ZoneInfo) -> dict[str, Any]:
+    return {"seq": p.open_seq, "close_seq": p.close_seq, "station": p.station,
+            "item_id": p.item_id, "title": p.title, "method": p.method, "client": p.client,
+            "opened_at": p.opened_at.astimezone(zone).isoformat(timespec="seconds"),
+            "closed_at": (p.closed_at.astimezone(zone).isoformat(timespec="seconds")
+                          if p.closed_at else None),
+            "seconds": round(p.seconds), "bytes_sent": p.bytes_sent,
+            "ended_by": p.ended_by or None}
+
+
+async def api_playbacks(request: Request) -> Response:
+    query = _query(request)
+    if request.query_params.get("format") == "csv":
+        _, found = await run_in_threadpool(_load, request, query, True)
+        return _csv(found, pick_lang(request))
+    total, found = await run_in_threadpool(_load, request, query)
+    return JSONResponse({"total": total, "page": query["page"], "per_page": PER_PAGE,
+                         "playbacks": found})
+
+
+CSV_HEADERS = {
+    "zh": ["台账序号", "站点", "课件编号", "课件", "方式", "终端", "开始", "结束", "收看秒数",
+           "结束原因"],
+    "en": ["seq", "station", "item", "title", "method", "client", "opened", "closed",
+           "seconds", "ended by"],
+}
+
+
+def _csv(found: list[dict[str, Any]], lang: str) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_HEADERS[lang])
+    for p in found:
+        writer.writerow([p["seq"], p["station"], p["item_id"], p["title"], p["method"],
+                         p["client"], p["opened_at"], p["closed_at"] or "", p["seconds"],
+                         p["ended_by"] or ""])
+    # A byte-order mark so that Excel on a station PC opens the Chinese text correctly.
+    return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"content-disposition": 'attachment; filename="playbacks.csv"'})
+
+
+async def playbacks_page(request: Request) -> Response:
+    query = _query(request)
+    total, found = await run_in_threadpool(_load, request, query)
+    templates = request.app.state.templates
+    return templates.TemplateResponse(request, "playbacks.html", {
+        "playbacks": found, "total": total, "query": query, "per_page": PER_PAGE,
+        "station": request.app.state.settings.station,
+        "csv_query": str(request.query_params.remove("page")) if request.query_params else "",
+    })
