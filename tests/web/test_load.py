@@ -1,11 +1,13 @@
 """Forty clients streaming forty items at once for 20 s, half direct and half through HLS
 transcodes: the server's memory stays bounded, a transcode beyond the slots is told to
-come back later, and no ffmpeg outlives the clients by 30 s."""
+come back later, and no ffmpeg outlives the clients by 30 s. Every playback is in the
+ledger once, with the seconds actually delivered, and has its two terminal lines."""
 
 from __future__ import annotations
 
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -13,9 +15,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+
+from catalog.playbacks import Spans
 
 pytestmark = [pytest.mark.ffmpeg, pytest.mark.slow]
 
@@ -48,7 +53,8 @@ def test_forty_clients_stay_within_the_memory_bound(tmp_path: Path, demo_library
                     str(tmp_path / "long.avi")], check=True)
     for n in range(CLIENTS // 2 + 1):  # one more for the client beyond the slots
         shutil.copy(tmp_path / "long.avi", root / f"报告{n:02d}.avi")
-    env = os.environ | {"YUANJIAO_DATA_DIR": str(tmp_path / "data")}
+    env = os.environ | {"YUANJIAO_DATA_DIR": str(tmp_path / "data"),
+                        "YUANJIAO_STATION": "XC-012", "YUANJIAO_PLAYBACK_IDLE_SECONDS": "10"}
     cli = [sys.executable, "-m", "web.cli"]
     subprocess.run([*cli, "scan", "-q", str(root)], env=env, check=True, capture_output=True)
     port = 18000 + os.getpid() % 1000
@@ -68,6 +74,8 @@ def test_forty_clients_stay_within_the_memory_bound(tmp_path: Path, demo_library
         assert len(direct) + len(transcoded) == CLIENTS + 1
         result = _run_clients(base, direct, transcoded[:-1], transcoded[-1], server.pid)
         left = _ffmpeg_left_after(server.pid, 30)
+        time.sleep(12)  # past the idle window: every playback has closed
+        playbacks = httpx.get(f"{base}/api/playbacks").json()["playbacks"]
     finally:
         server.terminate()
         server.wait(10)
@@ -80,6 +88,39 @@ def test_forty_clients_stay_within_the_memory_bound(tmp_path: Path, demo_library
     assert result.busy is not None, "no transcode was ever refused beyond the slots"
     assert result.busy.headers["retry-after"] == "5" and "服务器正忙" in result.busy.text
     assert left == [], f"ffmpeg still running 30 s after the clients left: {left}"
+    _check_playbacks(playbacks, result, {i["id"]: i for i in items},
+                     (tmp_path / "server.log").read_text(), env)
+
+
+def _check_playbacks(playbacks: list[dict[str, Any]], result: Result,
+                     items: dict[int, dict[str, Any]], log: str, env: dict[str, str]) -> None:
+    by_item: dict[int, list[dict[str, Any]]] = {}
+    for playback in playbacks:
+        by_item.setdefault(playback["item_id"], []).append(playback)
+    assert sorted(by_item) == sorted(result.delivered)  # one playback per item, no other
+    worst = 0.0
+    for item_id, delivered in result.delivered.items():
+        assert len(by_item[item_id]) == 1, by_item[item_id]
+        playback = by_item[item_id][0]
+        item = items[item_id]
+        if isinstance(delivered, Spans) and item["path"].endswith(".mp4"):
+            expected = delivered.total / item["size"] * item["duration"]
+        else:
+            expected = delivered.total
+        worst = max(worst, abs(playback["seconds"] - expected))
+        assert playback["closed_at"] and playback["ended_by"] == "idle"
+    assert worst <= 2, f"seconds differ from what was delivered by up to {worst:.1f} s"
+    opens = re.findall(r"^PLAY .* item=(\d+) .* ledger=#(\d+)$", log, re.M)
+    closes = re.findall(r"^END  .* item=(\d+) .* seconds=\d+ ledger=#(\d+)$", log, re.M)
+    assert sorted(int(i) for i, _ in opens) == sorted(result.delivered)
+    assert sorted(int(i) for i, _ in closes) == sorted(result.delivered)
+    assert {int(s) for _, s in opens} == {p["seq"] for p in playbacks}
+    assert {int(s) for _, s in closes} == {p["close_seq"] for p in playbacks}
+    verified = subprocess.run([sys.executable, "-m", "web.cli", "ledger", "verify"], env=env,
+                              capture_output=True, text=True)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    print(f"{len(playbacks)} playbacks in the ledger; seconds within {worst:.2f} s of what "
+          "was delivered")
 
 
 @dataclass
@@ -90,6 +131,18 @@ class Result:
     peak_children: float = 0.0
     errors: list[str] = field(default_factory=list)
     busy: httpx.Response | None = None
+    # item -> what its client received: byte spans (direct) or segment time spans (HLS)
+    delivered: dict[int, Spans] = field(default_factory=dict)
+
+
+def _segment_times(playlist: str) -> list[tuple[float, float]]:
+    times, start = [], 0.0
+    for line in playlist.splitlines():
+        if line.startswith("#EXTINF:"):
+            length = float(line[8:].rstrip(","))
+            times.append((start, start + length))
+            start += length
+    return times
 
 
 def _children(pid: int) -> list[int]:
@@ -133,11 +186,14 @@ def _run_clients(base: str, direct: list[int], transcoded: list[int], beyond: in
                     if response.status_code not in {200, 206}:
                         result.errors.append(f"{item_id}: {response.status_code}")
                     result.sent += len(response.content)
+                    first = 0 if response.status_code == 200 else start
+                    result.delivered.setdefault(item_id, Spans()).add(
+                        first, first + len(response.content))
 
     def hls_client(item_id: int) -> None:
         # A player buffering ahead: segment after segment, waiting when told to.
         with httpx.Client(base_url=base, timeout=60) as http:
-            http.get(f"/hls/{item_id}/main.m3u8").raise_for_status()
+            times = _segment_times(http.get(f"/hls/{item_id}/main.m3u8").text)
             index = 0
             while time.monotonic() < stop and index < 10:
                 response = http.get(f"/hls/{item_id}/{index}.ts")
@@ -145,6 +201,7 @@ def _run_clients(base: str, direct: list[int], transcoded: list[int], beyond: in
                     if response.status_code == 200:
                         result.segments += 1
                         result.sent += len(response.content)
+                        result.delivered.setdefault(item_id, Spans()).add(*times[index])
                         index += 1
                     elif response.status_code != 503:
                         result.errors.append(f"hls {item_id}: {response.status_code}")
@@ -154,6 +211,7 @@ def _run_clients(base: str, direct: list[int], transcoded: list[int], beyond: in
     def one_more(item_id: int) -> None:
         # Beyond the forty: asks for segments of its own item until the slots are full.
         with httpx.Client(base_url=base, timeout=60) as http:
+            times = _segment_times(http.get(f"/hls/{item_id}/main.m3u8").text)
             for index in range(10):
                 if time.monotonic() > stop:
                     return
@@ -161,6 +219,8 @@ def _run_clients(base: str, direct: list[int], transcoded: list[int], beyond: in
                 if response.status_code == 503:
                     result.busy = response
                     return
+                with lock:
+                    result.delivered.setdefault(item_id, Spans()).add(*times[index])
                 time.sleep(0.2)
 
     threads = [threading.Thread(target=direct_client, args=(i,)) for i in direct]
