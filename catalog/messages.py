@@ -297,3 +297,8 @@ MESSAGES.update({
         "Exported ledger {ledger}: {rows} rows, {checkpoints} checkpoints → {path}",
     ),
 })
+
+MESSAGES.update({
+    "ledger_no_playbacks": ("站点 {ledger} 还没有播放记录。", "Station {ledger} has no playbacks yet."),
+    "ledger_playing": ("播放中", "playing"),
+})

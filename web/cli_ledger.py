@@ -120,3 +120,33 @@ def checkpoint(ctx: Context, ledger_id: str | None) -> None:
         ctx.say("ledger_checkpoint_none", ledger=name)
         sys.exit(EXIT_PROBLEM)
     ctx.say("ledger_checkpoint_made", ledger=name, seq=made.seq, code=display_code(made.code))
+
+
+@ledger.command(help="显示最近的播放记录。\n\nShow the latest playbacks.")
+@click.option("-n", "count", type=int, default=20, show_default=True,
+              help="显示条数 / how many")
+@pass_context
+def tail(ctx: Context, count: int) -> None:
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from catalog.models import Playback
+
+    zone = ZoneInfo(ctx.settings.timezone)
+    db = ctx.open_db()
+    try:
+        with db.session() as session:
+            found = list(session.scalars(
+                select(Playback).where(Playback.ledger == ctx.settings.station)
+                .order_by(Playback.open_seq.desc()).limit(count)))
+    finally:
+        db.close()
+    if not found:
+        ctx.say("ledger_no_playbacks", ledger=ctx.settings.station)
+        return
+    for p in reversed(found):
+        ended = (p.closed_at.astimezone(zone).strftime("%H:%M:%S") if p.closed_at
+                 else message("ledger_playing", ctx.lang))
+        click.echo(f"#{p.open_seq:<6} {p.opened_at.astimezone(zone):%Y-%m-%d %H:%M:%S}–{ended}"
+                   f"  《{p.title}》 {p.method} client={p.client} seconds={p.seconds:.0f}")
