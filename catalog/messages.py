@@ -299,6 +299,7 @@ MESSAGES.update({
 })
 
 MESSAGES.update({
-    "ledger_no_playbacks": ("站点 {ledger} 还没有播放记录。", "Station {ledger} has no playbacks yet."),
+    "ledger_no_playbacks": ("站点 {ledger} 还没有播放记录。",
+                            "Station {ledger} has no playbacks yet."),
     "ledger_playing": ("播放中", "playing"),
 })

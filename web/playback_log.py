@@ -22,6 +22,7 @@ from catalog.models import Playback as PlaybackRow
 from catalog.playbacks import OPEN, Playback, PlaybackTracker
 from web.i18n import pick_lang
 from web.streaming import StreamInfo
+from web.views import render
 
 
 class PlaybackObserver:
@@ -173,9 +174,7 @@ def _csv(found: list[dict[str, Any]], lang: str) -> Response:
 async def playbacks_page(request: Request) -> Response:
     query = _query(request)
     total, found = await run_in_threadpool(_load, request, query)
-    templates = request.app.state.templates
-    return templates.TemplateResponse(request, "playbacks.html", {
-        "playbacks": found, "total": total, "query": query, "per_page": PER_PAGE,
-        "station": request.app.state.settings.station,
-        "csv_query": str(request.query_params.remove("page")) if request.query_params else "",
-    })
+    kept = request.url.remove_query_params(["page", "lang", "format"]).query
+    return render(request, "playbacks.html", playbacks=found, total=total, query=query,
+                  per_page=PER_PAGE, station=request.app.state.settings.station,
+                  csv_query=kept)

@@ -39,7 +39,7 @@ def _theme_param(request: Request) -> str | None:
     return parse_theme(raw).value if raw else None
 
 
-def _render(request: Request, template: str, **context: Any) -> Response:
+def render(request: Request, template: str, **context: Any) -> Response:
     lang = pick_lang(request)
     context |= {"lang": lang, "t": translator(lang), "theme_label": theme_label,
                 "clock": clock, "size_text": size_text, "path_for": request.app.url_path_for,
@@ -95,7 +95,7 @@ def catalog_page(request: Request) -> Response:
         scan = library.last_scan(session)
     total = counts.get(wanted, 0) if wanted else sum(counts.values())
     pages = max(1, -(-total // THEME_PAGE_SIZE)) if wanted else 1
-    return _render(request, "catalog.html", groups=groups, counts=counts, total=total,
+    return render(request, "catalog.html", groups=groups, counts=counts, total=total,
                    scan=scan, themes=THEME_LABELS, selected=wanted, page=page, pages=pages)
 
 
@@ -103,7 +103,7 @@ def item_page(request: Request) -> Response:
     lang = pick_lang(request)
     with request.app.state.db.session() as session:
         item = library.item_json(library.get_item(session, request.path_params["item_id"]), lang)
-    return _render(request, "item.html", item=item)
+    return render(request, "item.html", item=item)
 
 
 def watch_page(request: Request) -> Response:
@@ -116,14 +116,14 @@ def watch_page(request: Request) -> Response:
     tracks = subtitle_tracks(load_media_item(request, item_id))
     for track in tracks:
         track["url"] = request.app.url_path_for("subtitle", item_id=item_id, track=track["id"])
-    return _render(request, "watch.html", item=item, tracks=tracks)
+    return render(request, "watch.html", item=item, tracks=tracks)
 
 
 def scan_errors_page(request: Request) -> Response:
     lang = pick_lang(request)
     with request.app.state.db.session() as session:
         rows = [library.scan_error_json(e, lang) for e in library.list_scan_errors(session)]
-    return _render(request, "scan_errors.html", errors=rows)
+    return render(request, "scan_errors.html", errors=rows)
 
 
 def api_items(request: Request) -> Response:

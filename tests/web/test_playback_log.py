@@ -1,0 +1,95 @@
+"""Playbacks over real HTTP on SQLite and PostgreSQL: how requests become playbacks, the
+terminal lines (text and JSON), the playback log page, its JSON and CSV twins."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from yj_testing import make_settings, running_server
+
+from catalog.db import Database
+from catalog.settings import Settings
+from indexer.pipeline import Scanner
+
+pytestmark = pytest.mark.ffmpeg
+
+
+def served_settings(settings: Settings, **more: object) -> Settings:
+    return make_settings(settings.data_dir, settings.db_url, station="XC-012",
+                         playback_idle_seconds=0.5, **more)
+
+
+def wait_closed(client: httpx.Client, count: int) -> list[dict[str, object]]:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        found = client.get("/api/playbacks").json()["playbacks"]
+        if len(found) == count and all(p["closed_at"] for p in found):
+            return found  # type: ignore[no-any-return]
+        time.sleep(0.2)
+    raise AssertionError(f"playbacks did not close: {found}")
+
+
+def test_requests_become_playbacks_with_their_seconds(
+        db: Database, settings: Settings, demo_library: Path,
+        capfd: pytest.CaptureFixture[str]) -> None:
+    Scanner(db, settings).scan([demo_library])
+    ours = served_settings(settings)
+    with running_server(ours, db) as url, httpx.Client(base_url=url) as client:
+        items = {i["path"]: i for i in client.get("/api/items?per_page=200").json()["items"]}
+        rice = items["先进适用科技/rice.mp4"]
+        size = rice["size"]
+        # One browser: the first half in two ranges (one repeated), then nothing.
+        for header in (f"bytes=0-{size // 4 - 1}", f"bytes={size // 4}-{size // 2 - 1}",
+                       "bytes=0-999"):
+            client.get(f"/stream/{rice['id']}", headers={"Range": header,
+                                                         "User-Agent": "TV-1"})
+        # Another browser, the whole file; and a HEAD, which is no playback.
+        client.get(f"/stream/{rice['id']}", headers={"User-Agent": "Phone"})
+        client.head(f"/stream/{rice['id']}", headers={"User-Agent": "Probe"})
+        avi = items["政治理论/形势与政策报告会.avi"]
+        client.get(f"/hls/{avi['id']}/main.m3u8")
+        client.get(f"/hls/{avi['id']}/0.ts", timeout=60)
+        found = wait_closed(client, 3)
+        page = client.get("/playbacks")
+        csv_text = client.get("/api/playbacks?format=csv").text
+        english = client.get("/playbacks?lang=en")  # (remembered by a cookie from now on)
+        filtered = client.get(f"/api/playbacks?item={avi['id']}").json()
+        tomorrow = (date.today() + timedelta(days=2)).isoformat()
+        none = client.get(f"/api/playbacks?from={tomorrow}").json()
+        bad = client.get("/api/playbacks?from=yesterday")
+    by_agent = {(p["item_id"], p["method"], p["seconds"]) for p in found}
+    half = round(rice["duration"] / 2)
+    assert by_agent == {(rice["id"], "direct", half),
+                        (rice["id"], "direct", round(rice["duration"])),
+                        (avi["id"], "hls", round(min(avi["duration"], 6.0)))}
+    assert all(p["station"] == "XC-012" and p["ended_by"] == "idle" for p in found)
+    out = capfd.readouterr().out
+    lines = [line for line in out.splitlines() if line.startswith(("PLAY", "END"))]
+    assert len(lines) == 6
+    assert any(f"《{rice['title']}》" in line for line in lines)
+    assert page.status_code == 200 and "播放记录" in page.text
+    assert f"#{found[0]['seq']}" in page.text
+    assert "Playback log" in english.text
+    assert csv_text.startswith("\ufeff台账序号,站点") and csv_text.count("\n") == 4
+    assert filtered["total"] == 1 and filtered["playbacks"][0]["method"] == "hls"
+    assert none["total"] == 0
+    assert bad.status_code == 400 and bad.json()["error"] == "bad_page"
+
+
+def test_terminal_lines_can_be_json(db: Database, settings: Settings, demo_library: Path,
+                                    capfd: pytest.CaptureFixture[str]) -> None:
+    Scanner(db, settings).scan([demo_library])
+    with running_server(served_settings(settings, log_format="json"), db) as url, \
+            httpx.Client(base_url=url) as client:
+        first = client.get("/api/items").json()["items"][0]
+        client.get(f"/stream/{first['id']}")
+        wait_closed(client, 1)
+    events = [json.loads(line) for line in capfd.readouterr().out.splitlines()
+              if line.startswith("{")]
+    assert [e["event"] for e in events] == ["playback.open", "playback.close"]
+    assert events[0]["title"] == first["title"] and events[1]["open_seq"] == events[0]["seq"]
