@@ -15,21 +15,20 @@ import bisect
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, insert, select, update
 
-from catalog.ledger import Entry, format_at
+from catalog.ledger import Ack, Entry, format_at
 from catalog.models import Playback as PlaybackRow
 
 OPEN, CLOSE = "playback.open", "playback.close"
 
 
 class Submitter(Protocol):
-    def submit(self, kind: str, data: Any) -> Future[Entry]: ...
+    def submit(self, kind: str, data: Any) -> Ack: ...
 
 
 class Spans:
@@ -73,7 +72,7 @@ class Playback:
     spans: Spans = field(default_factory=Spans)
     in_flight: int = 0
     last_seen: float = field(default_factory=time.monotonic)
-    open_row: Future[Entry] | None = None
+    open_row: Ack | None = None
 
     def open_data(self) -> dict[str, Any]:
         return {"station": self.station, "client": self.client, "user_agent": self.user_agent,
@@ -152,13 +151,13 @@ class PlaybackTracker:
     def open_count(self) -> int:
         return len(self._open)
 
-    def _announce_when_written(self, kind: str, playback: Playback, row: Future[Entry]
+    def _announce_when_written(self, kind: str, playback: Playback, row: Ack
                                ) -> None:
         announce = self.announce
         if announce is None:
             return
 
-        def written(done: Future[Entry]) -> None:
+        def written(done: Ack) -> None:
             if done.exception() is None:
                 announce(kind, playback, done.result())
 
@@ -168,7 +167,7 @@ class PlaybackTracker:
         closed_at = datetime.now(UTC)
         assert playback.open_row is not None
 
-        def after_open(opened: Future[Entry]) -> None:
+        def after_open(opened: Ack) -> None:
             if opened.exception() is not None:
                 return  # the open row failed to be written; the writer logged why
             close_row = self.writer.submit(

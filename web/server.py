@@ -99,6 +99,9 @@ class _ZeroCopyApp:
                     sendfile_all, sock_fd, file_fd, int(message.get("offset", 0)), count,
                     limiter=_limiter())
             except ClientGone:
+                # uvicorn learns of the drop only when the loop sees the socket close;
+                # said now, it does not log the unfinished response as an app error.
+                cycle.disconnected = True
                 cycle.transport.close()
                 raise
             finally:
@@ -106,6 +109,9 @@ class _ZeroCopyApp:
             cycle.expected_content_length -= sent
             if sent < count:
                 # The promised length cannot be kept: closing tells the client so.
+                logger.warning("%s ended %d bytes early; connection closed",
+                               scope.get("path"), count - sent)
+                cycle.disconnected = True
                 cycle.transport.close()
                 raise ClientGone(errno.EPIPE, "the file ended before the promised length")
             await send({"type": "http.response.body", "body": b"",

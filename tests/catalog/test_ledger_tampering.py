@@ -60,7 +60,7 @@ def rechain(entries: list[Entry], start: int) -> list[Entry]:
     for index, entry in enumerate(entries[start:], start):
         payload = make_payload(index + 1, entry.at, entry.kind, LEDGER, entry.data)
         digest = chain_hash(prev, payload)
-        out.append(dataclasses.replace(entry, seq=index + 1, payload=payload, prev_hash=prev,
+        out.append(entry._replace(seq=index + 1, payload=payload, prev_hash=prev,
                                        hash=digest))
         prev = digest
     return out
@@ -69,7 +69,7 @@ def rechain(entries: list[Entry], start: int) -> list[Entry]:
 def edit_payload(led: Ledger) -> Ledger:
     entries = list(led[0])
     entry = entries[4320]
-    entries[4320] = dataclasses.replace(entry, payload=entry.payload.replace("第4320讲",
+    entries[4320] = entry._replace(payload=entry.payload.replace("第4320讲",
                                                                              "第4321讲"))
     return entries, led[1]
 
@@ -81,14 +81,14 @@ def delete_row(led: Ledger) -> Ledger:
 def swap_rows(led: Ledger) -> Ledger:
     entries = list(led[0])
     a, b = entries[2999], entries[3000]
-    entries[2999], entries[3000] = (dataclasses.replace(b, seq=a.seq),
-                                    dataclasses.replace(a, seq=b.seq))
+    entries[2999], entries[3000] = (b._replace(seq=a.seq),
+                                    a._replace(seq=b.seq))
     return entries, led[1]
 
 
 def insert_row(led: Ledger) -> Ledger:
     entries = list(led[0])
-    forged = dataclasses.replace(entries[5999], payload=entries[5999].payload.replace(
+    forged = entries[5999]._replace(payload=entries[5999].payload.replace(
         '"item":', '"forged":true,"item":'))
     entries.insert(5999, forged)
     return rechain(entries, 5999), led[1]
@@ -97,7 +97,7 @@ def insert_row(led: Ledger) -> Ledger:
 def truncate_and_continue(led: Ledger) -> Ledger:
     kept = led[0][:7000]
     later = "2099-01-01T00:00:00.000000Z"  # written now, after the checkpoints
-    fresh = [dataclasses.replace(e, at=later) for e in led[0][7000:]]
+    fresh = [e._replace(at=later) for e in led[0][7000:]]
     return rechain(kept + fresh, 7000), led[1]
 
 
@@ -114,7 +114,7 @@ def replace_signature(led: Ledger) -> Ledger:
 
 def backdate_row(led: Ledger) -> Ledger:
     entries = list(led[0])
-    entries[2499] = dataclasses.replace(entries[2499], at="2020-01-01T08:00:00.000000Z")
+    entries[2499] = entries[2499]._replace(at="2020-01-01T08:00:00.000000Z")
     return rechain(entries, 2499), led[1]
 
 
