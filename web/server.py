@@ -36,7 +36,10 @@ _THREADS = 256  # blocked senders cost a thread each, little else
 
 
 class ClientGone(OSError):
-    """The client closed the connection (ASGI 2.4 asks servers to raise an OSError)."""
+    """The client closed the connection (ASGI 2.4 asks servers to raise an OSError).
+    ``sent`` counts the bytes of the interrupted send that did reach the socket."""
+
+    sent = 0
 
 
 def sendfile_all(sock_fd: int, file_fd: int, offset: int, count: int) -> int:
@@ -53,10 +56,14 @@ def sendfile_all(sock_fd: int, file_fd: int, offset: int, count: int) -> int:
             sent = os.sendfile(sock_fd, file_fd, offset + sent_total, count - sent_total)
         except BlockingIOError:
             if not poller.poll(SEND_STALL_SECONDS * 1000):
-                raise ClientGone(errno.ETIMEDOUT, "the client stopped reading") from None
+                gone = ClientGone(errno.ETIMEDOUT, "the client stopped reading")
+                gone.sent = sent_total
+                raise gone from None
             continue
         except (BrokenPipeError, ConnectionResetError) as exc:
-            raise ClientGone(exc.errno, "the client closed the connection") from exc
+            gone = ClientGone(exc.errno, "the client closed the connection")
+            gone.sent = sent_total
+            raise gone from exc
         if sent == 0:
             break  # end of file: the file shrank under us
         sent_total += sent
@@ -113,7 +120,9 @@ class _ZeroCopyApp:
                                scope.get("path"), count - sent)
                 cycle.disconnected = True
                 cycle.transport.close()
-                raise ClientGone(errno.EPIPE, "the file ended before the promised length")
+                gone = ClientGone(errno.EPIPE, "the file ended before the promised length")
+                gone.sent = sent
+                raise gone
             await send({"type": "http.response.body", "body": b"",
                         "more_body": message.get("more_body", False)})
 

@@ -258,7 +258,14 @@ class SourceResponse(Response):
                 position = first
                 while position <= last:
                     if zerocopy:
-                        sent = await self._send_runs(send, position, last)
+                        try:
+                            sent = await self._send_runs(send, position, last)
+                        except ClientGone as gone:
+                            # What reached the socket before the client left counts.
+                            if gone.sent:
+                                info.bytes_sent += gone.sent
+                                observer.progressed(info, position, position + gone.sent - 1)
+                            raise
                     else:
                         sent = await self._send_copy(send, position, last)
                     if not sent:
@@ -275,8 +282,12 @@ class SourceResponse(Response):
         sent = 0
         for fd, offset, count in self.source.runs(position, min(ZEROCOPY_CHUNK,
                                                                last - position + 1)):
-            await send({"type": ZEROCOPY, "file": fd, "offset": offset, "count": count,
-                        "more_body": True})
+            try:
+                await send({"type": ZEROCOPY, "file": fd, "offset": offset, "count": count,
+                            "more_body": True})
+            except ClientGone as gone:
+                gone.sent += sent  # the runs of this chunk already sent
+                raise
             sent += count
         return sent
 

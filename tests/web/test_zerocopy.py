@@ -237,7 +237,9 @@ def test_a_client_that_leaves_ends_the_stream(live: httpx.Client, big: Path, pat
         app.state.stream_observer = NoObserver()
     assert first == big.read_bytes()[:len(first)]
     assert len(recorder.closed_streams) == 1
-    assert recorder.closed_streams[0].bytes_sent < big.stat().st_size
+    # Counted: what reached the socket before the client left, not the whole file, and
+    # not nothing either (the interrupted send still reports its part).
+    assert len(first) <= recorder.closed_streams[0].bytes_sent < big.stat().st_size
     assert live.get("/file/100").content == pattern(100)  # the server serves on
 
 
