@@ -116,11 +116,15 @@ def append(connection: Connection, ledger: str, events: Iterable[Event],
     seq, prev_hash, last_at = head(connection, ledger)
     at = max(format_at(now()), last_at)  # a clock set back must not reorder the ledger
     entries = []
-    for event in events:
+    # make_payload and chain_hash, unrolled: this loop is the writer's whole cost per row.
+    middle = f',"at":{_quoted(at)},"kind":'
+    tail = f',"ledger":{_quoted(ledger)},"data":'
+    encode, sha256 = _encoder.encode, hashlib.sha256
+    for kind, data in events:
         seq += 1
-        payload = make_payload(seq, at, event.kind, ledger, event.data)
-        digest = chain_hash(prev_hash, payload)
-        entries.append(Entry(ledger, seq, at, event.kind, payload, prev_hash, digest))
+        payload = f'{{"seq":{seq}{middle}{_quoted(kind)}{tail}{encode(data)}}}'
+        digest = sha256((prev_hash + payload).encode()).hexdigest()
+        entries.append(Entry(ledger, seq, at, kind, payload, prev_hash, digest))
         prev_hash = digest
     if entries:
         # The driver's executemany straight away: SQLAlchemy's per-row parameter handling
@@ -205,10 +209,7 @@ class Ack:
                 return
         callback(self)
 
-    def _resolve(self, entry: Entry | None, error: BaseException | None) -> None:
-        with self._writer._lock:
-            self._entry, self._error, self._done = entry, error, True
-            callbacks, self._callbacks = self._callbacks, []
+    def _run_callbacks(self, callbacks: list[Callable[[Ack], None]]) -> None:
         for callback in callbacks:
             try:
                 callback(self)
@@ -295,20 +296,28 @@ class LedgerWriter:
             except Exception as exc:  # the database may be briefly unreachable
                 if attempt == 4:
                     logger.error("ledger rows could not be written: %s", exc)
-                    for _, ack in batch:
-                        ack._resolve(None, exc)
-                    self._notify_written()
+                    self._resolve([(ack, None, exc) for _, ack in batch])
                     return
                 time.sleep(0.2 * (attempt + 1))
-        for entry, (_, ack) in zip(entries, batch, strict=True):
-            ack._resolve(entry, None)
-        self._notify_written()
+        self._resolve([(ack, entry, None) for entry, (_, ack) in zip(entries, batch,
+                                                                     strict=True)])
         if self.after_commit is not None:
             try:
                 self.after_commit(entries)
             except Exception as exc:  # a checkpoint can wait for the next batch
                 logger.error("after writing ledger rows: %s", exc)
 
-    def _notify_written(self) -> None:
+    def _resolve(self, outcomes: list[tuple[Ack, Entry | None, BaseException | None]]
+                 ) -> None:
+        """Acknowledge a batch under one lock, wake its waiters once, then run callbacks."""
+        pending = []
+        with self._lock:
+            for ack, entry, error in outcomes:
+                ack._entry, ack._error, ack._done = entry, error, True
+                if ack._callbacks:
+                    pending.append((ack, ack._callbacks))
+                    ack._callbacks = []
         with self._written:
             self._written.notify_all()
+        for ack, callbacks in pending:
+            ack._run_callbacks(callbacks)
