@@ -303,3 +303,8 @@ MESSAGES.update({
                             "Station {ledger} has no playbacks yet."),
     "ledger_playing": ("播放中", "playing"),
 })
+
+MESSAGES.update({
+    "reindex_done": ("搜索索引已重建：{count} 个课件（用时 {seconds} 秒）。",
+                     "Search index rebuilt: {count} items ({seconds} s)."),
+})

@@ -9,6 +9,7 @@ one that knows whoosh: another engine would replace this file alone.
 
 from __future__ import annotations
 
+import fcntl
 import html
 import logging
 import shutil
@@ -124,7 +125,11 @@ class SearchIndex:
         """Make the index anew from the catalog, in a fresh folder swapped in at the end,
         so searches keep answering from the old one (or the catalog) meanwhile."""
         self.rebuilding.set()
+        self.folder.parent.mkdir(parents=True, exist_ok=True)
+        lock = open(self.folder.with_name(self.folder.name + ".lock"), "w")  # noqa: SIM115
         try:
+            # One rebuild at a time across processes (server workers, the CLI).
+            fcntl.flock(lock, fcntl.LOCK_EX)
             fresh = self.folder.with_name(self.folder.name + ".new")
             shutil.rmtree(fresh, ignore_errors=True)
             fresh.mkdir(parents=True)
@@ -147,6 +152,7 @@ class SearchIndex:
                 self._searcher = None
             return count
         finally:
+            lock.close()
             self.rebuilding.clear()
 
     def update(self, db: Database, item_ids: Iterable[int]) -> None:

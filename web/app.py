@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,14 +18,16 @@ from starlette.templating import Jinja2Templates
 from catalog.db import Database
 from catalog.evidence import Evidence
 from catalog.settings import Settings
+from indexer.search_index import SearchIndex
 from media.keyframes import KeyframeIndex
 from media.transcode import Transcoder
-from web import hls, media_views, playback_log, streaming, views
+from web import hls, media_views, playback_log, search_views, streaming, views
 from web.errors import EXCEPTION_HANDLERS
 from web.i18n import LangMiddleware
 from web.playback_log import PlaybackObserver, TerminalLines
 
 HERE = Path(__file__).parent
+logger = logging.getLogger("yuanjiao")
 
 
 async def _sweep(evidence: Evidence) -> None:
@@ -51,12 +55,24 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         evidence = await run_in_threadpool(
             Evidence, db, settings, TerminalLines(settings.log_format, settings.timezone))
         app.state.evidence = evidence
+        app.state.search = search = SearchIndex(settings.data_dir / "search-index")
+        rebuilding = None
+        if not await run_in_threadpool(search.open):
+            # Searches answer from the catalog (slower, no pinyin) until it is back.
+            logger.warning("search index missing or unreadable: rebuilding it from the "
+                           "catalog in the background")
+            rebuilding = threading.Thread(target=search.rebuild, args=(db,),
+                                          name="search-rebuild", daemon=True)
+            rebuilding.start()
         app.state.stream_observer = PlaybackObserver(evidence.tracker)
         sweeper = asyncio.create_task(_sweep(evidence))
         try:
             yield
         finally:
             sweeper.cancel()
+            if rebuilding is not None:  # it reads the database, which closes below
+                await run_in_threadpool(rebuilding.join, 60)
+            search.close()
             app.state.stream_observer = streaming.NoObserver()
             await run_in_threadpool(evidence.close)
             app.state.keyframes.close()
@@ -84,6 +100,8 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         Route("/api/items/{item_id:int}/subtitles", media_views.subtitle_list,
               name="api_subtitles"),
         Route("/subtitles/{item_id:int}/{track}.vtt", media_views.subtitle, name="subtitle"),
+        Route("/search", search_views.search_page, name="search"),
+        Route("/api/search", search_views.api_search, name="api_search"),
         Route("/playbacks", playback_log.playbacks_page, name="playbacks"),
         Route("/api/playbacks", playback_log.api_playbacks, name="api_playbacks"),
         Route("/healthz", views.healthz, name="healthz"),

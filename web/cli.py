@@ -79,6 +79,9 @@ def scan(ctx: Context, roots: tuple[Path, ...], workers: int | None, quiet: bool
     for root in result.missing_roots:
         click.echo(message("scan_root_missing", ctx.lang, root=root), err=True)
     ctx.say("scan_summary", **result.summary_fields())
+    changed = sum(result.counts[k] for k in ("added", "updated", "moved", "removed"))
+    if changed or not (settings.data_dir / "search-index").exists():
+        _reindex(ctx, quiet=True)
     if result.counts["errors"]:
         ctx.say("scan_errors_hint", errors=result.counts["errors"])
     if result.missing_roots:
@@ -203,6 +206,28 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
     ctx.say("serve_listening", host=settings.host, port=settings.port)
     uvicorn.Server(server_config(app, settings.host, settings.port,
                                  log_level="warning")).run()
+
+
+@cli.command(help="从目录重建搜索索引（扫描后会自动更新）。\n\n"
+                  "Rebuild the search index from the catalog (scans keep it up to date).")
+@pass_context
+def reindex(ctx: Context) -> None:
+    _reindex(ctx, quiet=False)
+
+
+def _reindex(ctx: Context, quiet: bool) -> None:
+    import time
+
+    from indexer.search_index import SearchIndex
+
+    db = ctx.open_db()
+    started = time.monotonic()
+    try:
+        count = SearchIndex(ctx.settings.data_dir / "search-index").rebuild(db)
+    finally:
+        db.close()
+    if not quiet:
+        ctx.say("reindex_done", count=count, seconds=f"{time.monotonic() - started:.1f}")
 
 
 @cli.command("settings", help="显示生效的设置及其来源；--docs 输出设置说明表。\n\n"

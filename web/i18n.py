@@ -12,6 +12,17 @@ UI: dict[str, tuple[str, str]] = {
     "catalog": ("课件目录", "Catalog"),
     "scan_errors": ("扫描错误", "Scan errors"),
     "playbacks": ("播放记录", "Playback log"),
+    "search": ("搜索", "Search"),
+    "search_hint": ("输入课件名称或拼音，如 水稻、shuidao",
+                    "A title or its pinyin, e.g. 水稻, shuidao"),
+    "search_results": ("“{q}”的搜索结果：{n} 个", "{n} results for “{q}”"),
+    "search_none": ("没有找到与“{q}”相符的课件。", "Nothing matches “{q}”."),
+    "did_you_mean": ("您是不是要找：", "Did you mean: "),
+    "all_themes": ("全部主题", "All themes"),
+    "search_fallback": ("搜索索引正在重建，结果暂时只按标题查找。",
+                        "The search index is being rebuilt; for now only titles are searched."),
+    "previous_page": ("上一页", "Previous"),
+    "next_page": ("下一页", "Next"),
     "playbacks_intro": ("本站 {station} 每一次播放都由服务器在播放时记入防篡改台账；"
                         "此处按时间倒序列出。检查人员可用 yuanjiao ledger verify 校验。",
                         "Every playback at station {station} is written by the server, as it "

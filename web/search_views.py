@@ -1,0 +1,90 @@
+"""Search for open self-selected viewing: /search (page) and /api/search (JSON)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from catalog.errors import BadRequest
+from catalog.themes import LEARNING_THEMES as THEMES
+from catalog.themes import theme_label
+from indexer.search_index import SORTS, Filters, Results, SearchIndex
+from web.i18n import pick_lang
+from web.views import render
+
+KINDS = ("video", "audio", "document")
+PER_PAGE = 20
+
+
+def _number(request: Request, name: str) -> float | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise BadRequest("bad_page", name=name, value=raw, expected="0, 60, 1800 …") from exc
+    if value < 0:
+        raise BadRequest("bad_page", name=name, value=raw, expected="0, 60, 1800 …")
+    return value
+
+
+def _choice(request: Request, name: str, allowed: tuple[str, ...]) -> str | None:
+    raw = request.query_params.get(name) or None
+    if raw is not None and raw not in allowed:
+        raise BadRequest("bad_page", name=name, value=raw, expected=", ".join(allowed))
+    return raw
+
+
+def _ask(request: Request) -> tuple[str, Filters, str, int]:
+    params = request.query_params
+    page_raw = params.get("page") or "1"
+    if not page_raw.isdigit() or not 1 <= int(page_raw) <= 10_000:
+        raise BadRequest("bad_page", name="page", value=page_raw, expected="1–10000")
+    must = params.get("must_watch")
+    filters = Filters(theme=_choice(request, "theme", tuple(t.value for t in THEMES)),
+                      kind=_choice(request, "kind", KINDS),
+                      min_duration=_number(request, "min_duration"),
+                      max_duration=_number(request, "max_duration"),
+                      must_watch=None if must in (None, "") else must in ("1", "true", "yes"))
+    sort = _choice(request, "sort", SORTS) or "relevance"
+    return params.get("q", ""), filters, sort, int(page_raw)
+
+
+def _search(request: Request) -> tuple[str, Filters, Results]:
+    text, filters, sort, page = _ask(request)
+    index: SearchIndex = request.app.state.search
+    results = index.search(request.app.state.db, text, filters, sort, page, PER_PAGE)
+    return text, filters, results
+
+
+def _hit_json(request: Request, hit: Any, lang: str) -> dict[str, Any]:
+    return {"id": hit.id, "title": hit.title, "title_html": hit.highlighted,
+            "theme": hit.theme, "theme_label": theme_label(hit.theme, lang), "kind": hit.kind,
+            "duration": hit.duration,
+            "watch_url": str(request.url_for("watch", item_id=hit.id).path),
+            "poster_url": (str(request.url_for("poster", item_id=hit.id).path)
+                           if hit.kind == "video" else None)}
+
+
+async def api_search(request: Request) -> Response:
+    lang = pick_lang(request)
+    text, _filters, results = await run_in_threadpool(_search, request)
+    return JSONResponse({
+        "q": text, "total": results.total, "page": results.page,
+        "per_page": results.per_page, "source": results.source,
+        "results": [_hit_json(request, h, lang) for h in results.hits],
+        "facets": results.facets, "suggestion": results.suggestion,
+    })
+
+
+async def search_page(request: Request) -> Response:
+    lang = pick_lang(request)
+    text, filters, results = await run_in_threadpool(_search, request)
+    pages = max(1, -(-results.total // results.per_page))
+    return render(request, "search.html", q=text, filters=filters, results=results,
+                  hits=[_hit_json(request, h, lang) for h in results.hits], pages=pages,
+                  themes=[t.value for t in THEMES])
