@@ -246,6 +246,14 @@ def restore_item(session: Session, item_id: int) -> None:
                     .values(missing_since=None, updated_at=utcnow()))
 
 
+def items_of_discs(session: Session, disc_ids: Iterable[int]) -> list[int]:
+    """Every item (shown or hidden) of these discs."""
+    ids = list(disc_ids)
+    if not ids:
+        return []
+    return list(session.scalars(select(Item.id).where(Item.disc_id.in_(ids))))
+
+
 def mark_missing(session: Session, item_ids: Sequence[int]) -> None:
     """Items whose files are gone stay in the catalog (history and playback records point
     at them) but are hidden until the file comes back."""

@@ -62,6 +62,9 @@ class ScanResult:
     counts: Counter[str] = field(default_factory=Counter)
     missing_roots: list[Path] = field(default_factory=list)
     seconds: float = 0.0
+    # Items added, changed, moved, restored or hidden: what the search index must redo.
+    changed: set[int] = field(default_factory=set)
+    changed_discs: set[int] = field(default_factory=set)
 
     def summary_fields(self) -> dict[str, Any]:
         keys = ("added", "updated", "moved", "unchanged", "removed", "errors")
@@ -213,6 +216,8 @@ class Scanner:
                     scans.restore_item(session, item_id)
                 for disc_id in plan.restored_discs:
                     scans.restore_disc(session, disc_id)
+                result.changed.update(plan.restored)
+                result.changed_discs.update(plan.restored_discs)
                 for problem in plan.problems:
                     scans.record_error(session, result.scan_id, plan.root_id,
                                        decode_name(problem.rel_raw), problem.rel_raw,
@@ -279,27 +284,31 @@ class Scanner:
             scans.move_item(session, examined.item_id, plan.root_id, decode_name(found.rel_raw),
                             found.rel_raw, found.mtime_ns)
             result.counts["moved"] += 1
+            result.changed.add(examined.item_id)
             return
         if isinstance(examined, MovedDisc):
             scans.move_disc(session, examined.disc_id, plan.root_id, decode_name(found.rel_raw),
                             found.rel_raw, found.mtime_ns)
             plan.kept_errors.add(found.rel_raw)
             result.counts["moved"] += 1
+            result.changed_discs.add(examined.disc_id)
             return
         if isinstance(examined, DescribedDisc):
             self._write_disc(session, examined, plan, existing, result)
             return
         assert isinstance(examined, Described)
-        scans.save_item(session, plan.root_id, examined.data,
-                        existing.id if existing is not None else None)
+        saved = scans.save_item(session, plan.root_id, examined.data,
+                                existing.id if existing is not None else None)
         result.counts["updated" if existing is not None else "added"] += 1
+        result.changed.add(saved.id)
 
     def _write_disc(self, session: Session, examined: DescribedDisc, plan: RootPlan,
                     existing: Known | None, result: ScanResult) -> None:
         disc = examined.result
         scans.clear_disc_entry_errors(session, plan.root_id, disc.disc.rel_path_raw)
-        scans.save_disc(session, plan.root_id, disc.disc,
-                        existing.id if existing is not None else None, disc.items)
+        saved = scans.save_disc(session, plan.root_id, disc.disc,
+                                existing.id if existing is not None else None, disc.items)
+        result.changed_discs.add(saved.id)
         for error in disc.errors:
             scans.record_error(session, result.scan_id, plan.root_id, error.rel_path,
                                error.rel_path_raw, error.reason, error.detail)
@@ -317,6 +326,9 @@ class Scanner:
             scans.mark_missing(session, gone)
             scans.mark_discs_missing(session, gone_discs)
             result.counts["removed"] = len(gone) + len(gone_discs)
+            result.changed.update(gone)
+            result.changed_discs.update(gone_discs)
+            result.changed.update(scans.items_of_discs(session, result.changed_discs))
             for plan in plans:
                 keep = plan.kept_errors | {p.rel_raw for p in plan.problems}
                 scans.clear_errors_except(session, plan.root_id, keep)

@@ -79,9 +79,7 @@ def scan(ctx: Context, roots: tuple[Path, ...], workers: int | None, quiet: bool
     for root in result.missing_roots:
         click.echo(message("scan_root_missing", ctx.lang, root=root), err=True)
     ctx.say("scan_summary", **result.summary_fields())
-    changed = sum(result.counts[k] for k in ("added", "updated", "moved", "removed"))
-    if changed or not (settings.data_dir / "search-index").exists():
-        _reindex(ctx, quiet=True)
+    _update_index(ctx, result.changed)
     if result.counts["errors"]:
         ctx.say("scan_errors_hint", errors=result.counts["errors"])
     if result.missing_roots:
@@ -161,6 +159,7 @@ def theme(ctx: Context, item_id: int, theme: str | None, clear: bool) -> None:
         ctx.fail(exc)
     finally:
         db.close()
+    _update_index(ctx, {item_id})  # theme filters and facets follow the override
     if wanted is None:
         ctx.say("theme_cleared", item_id=item_id, title=title, theme_label=label)
     else:
@@ -213,6 +212,23 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
 @pass_context
 def reindex(ctx: Context) -> None:
     _reindex(ctx, quiet=False)
+
+
+def _update_index(ctx: Context, changed: set[int]) -> None:
+    """What a scan or a theme change touched, into the search index (made if missing)."""
+    from indexer.search_index import SearchIndex
+
+    index = SearchIndex(ctx.settings.data_dir / "search-index")
+    if not index.open():
+        _reindex(ctx, quiet=True)
+        return
+    if changed:
+        db = ctx.open_db()
+        try:
+            index.update(db, changed)
+        finally:
+            index.close()
+            db.close()
 
 
 def _reindex(ctx: Context, quiet: bool) -> None:

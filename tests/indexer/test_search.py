@@ -147,3 +147,25 @@ def test_without_an_index_the_catalog_answers(corpus: tuple[SearchIndex, dict[st
     assert missing.open() is False
     found = missing.search(db, "水稻")
     assert found.source == "catalog" and found.hits[0].title == "水稻种植技术"
+
+
+@pytest.mark.ffmpeg
+def test_a_scan_reports_what_the_index_must_redo(db: Database, settings: Settings,
+                                                 demo_library: Path, tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "lib"
+    shutil.copytree(demo_library, root)
+    first = Scanner(db, settings).scan([root])
+    index = SearchIndex(tmp_path / "search")
+    index.rebuild(db)
+    assert len(first.changed) == 17
+    rice = root / "先进适用科技" / "rice.mp4"
+    rice.rename(root / "先进适用科技" / "水稻新片.mp4")  # moved: same item, new path
+    (root / "健康娱乐文化" / "黄梅戏选段.mp3").unlink()  # gone: hidden
+    second = Scanner(db, settings).scan([root])
+    assert len(second.changed) == 2
+    index.update(db, second.changed)
+    assert index.search(db, "新片").hits[0].title == "水稻种植技术"  # found by its new path
+    assert index.search(db, "黄梅戏").total == 0
+    assert Scanner(db, settings).scan([root]).changed == set()
