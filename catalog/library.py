@@ -71,6 +71,14 @@ def list_items(
     return Page(rows, total, page, per_page)
 
 
+def recent_items(session: Session, count: int) -> Sequence[Item]:
+    """The newest items in the catalog, for the home page."""
+    query = visible_items().options(selectinload(Item.root), selectinload(Item.override),
+                                    selectinload(Item.disc).selectinload(Disc.root))
+    return session.scalars(query.order_by(Item.added_at.desc(), Item.id.desc())
+                           .limit(count)).all()
+
+
 def all_items(session: Session, theme: str | None = None) -> Sequence[Item]:
     query = visible_items().options(
         selectinload(Item.root),

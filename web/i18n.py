@@ -13,6 +13,7 @@ UI: dict[str, tuple[str, str]] = {
     "scan_errors": ("扫描错误", "Scan errors"),
     "playbacks": ("播放记录", "Playback log"),
     "search": ("搜索", "Search"),
+    "recently_added": ("最近添加", "Recently added"),
     "search_hint": ("输入课件名称或拼音，如 水稻、shuidao",
                     "A title or its pinyin, e.g. 水稻, shuidao"),
     "search_results": ("“{q}”的搜索结果：{n} 个", "{n} results for “{q}”"),

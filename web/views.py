@@ -77,6 +77,9 @@ PREVIEW_PER_THEME = 20
 THEME_PAGE_SIZE = 100
 
 
+RECENT_COUNT = 6
+
+
 def catalog_page(request: Request) -> Response:
     """All themes with the first items of each; one theme, paged, when ?theme= is given."""
     lang = pick_lang(request)
@@ -93,10 +96,13 @@ def catalog_page(request: Request) -> Response:
             for theme in shown
         ]
         scan = library.last_scan(session)
+        recent = [] if wanted else [library.item_json(i, lang)
+                                    for i in library.recent_items(session, RECENT_COUNT)]
     total = counts.get(wanted, 0) if wanted else sum(counts.values())
     pages = max(1, -(-total // THEME_PAGE_SIZE)) if wanted else 1
     return render(request, "catalog.html", groups=groups, counts=counts, total=total,
-                   scan=scan, themes=THEME_LABELS, selected=wanted, page=page, pages=pages)
+                  scan=scan, themes=THEME_LABELS, selected=wanted, page=page, pages=pages,
+                  recent=recent)
 
 
 def item_page(request: Request) -> Response:
