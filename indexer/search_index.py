@@ -14,6 +14,7 @@ import html
 import logging
 import shutil
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -23,7 +24,7 @@ from typing import Any
 from sqlalchemy import or_
 from sqlalchemy.orm import Session
 from whoosh import index, sorting
-from whoosh.fields import BOOLEAN, DATETIME, ID, NUMERIC, TEXT, Schema
+from whoosh.fields import BOOLEAN, DATETIME, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.query import And, Every, NumericRange, Or, Prefix, Query, Term
 
 from catalog.db import Database
@@ -40,11 +41,13 @@ def schema() -> Schema:
     chinese, pinyin = chinese_analyzer(), pinyin_analyzer()
     return Schema(
         id=ID(stored=True, unique=True, sortable=True),
-        title=TEXT(analyzer=chinese, field_boost=3.0, stored=True),
+        title=STORED(),
+        # Title and body in one field, the title twice: one posting list per word keeps
+        # an all-words query to a few intersections, and the title still weighs more.
+        text=TEXT(analyzer=chinese),
         title_pinyin=TEXT(analyzer=pinyin, field_boost=2.0),
-        body=TEXT(analyzer=chinese),
-        theme=ID(stored=True),
-        kind=ID(stored=True),
+        theme=ID(stored=True, sortable=True),
+        kind=ID(stored=True, sortable=True),
         # Whole seconds: whoosh-reloaded 2.7.5 cannot make a sortable float column.
         duration=NUMERIC(int, bits=32, stored=True, sortable=True),
         added=DATETIME(stored=True, sortable=True),
@@ -57,7 +60,8 @@ def document(item: Item) -> dict[str, Any]:
     disc_label = item.disc.label if item.disc is not None else ""
     body = " ".join([item.description, disc_label, item.rel_path, " ".join(item.tags)])
     return {"id": str(item.id), "title": item.title, "title_pinyin": item.title,
-            "body": body, "theme": item.theme, "kind": item.kind,
+            "text": f"{item.title} {item.title} {body}", "theme": item.theme,
+            "kind": item.kind,
             "duration": round(item.duration or 0.0),
             "added": item.added_at.astimezone(UTC).replace(tzinfo=None),
             "must_watch": False, "sort_title": fold(item.title)}
@@ -124,6 +128,11 @@ class SearchIndex:
     def rebuild(self, db: Database) -> int:
         """Make the index anew from the catalog, in a fresh folder swapped in at the end,
         so searches keep answering from the old one (or the catalog) meanwhile."""
+        with db.session() as session:
+            return self.build(document(item) for item in _items(session))
+
+    def build(self, documents: Iterable[dict[str, Any]]) -> int:
+        """The index of exactly these documents (see ``document``)."""
         self.rebuilding.set()
         self.folder.parent.mkdir(parents=True, exist_ok=True)
         lock = open(self.folder.with_name(self.folder.name + ".lock"), "w")  # noqa: SIM115
@@ -135,12 +144,11 @@ class SearchIndex:
             fresh.mkdir(parents=True)
             built = index.create_in(str(fresh), schema())
             count = 0
-            with db.session() as session:
-                writer = built.writer(limitmb=128)
-                for item in _items(session):
-                    writer.add_document(**document(item))
-                    count += 1
-                writer.commit()
+            writer = built.writer(limitmb=128)
+            for fields in documents:
+                writer.add_document(**fields)
+                count += 1
+            writer.commit()
             with self._guard:
                 old = self.folder.with_name(self.folder.name + ".old")
                 shutil.rmtree(old, ignore_errors=True)
@@ -187,16 +195,24 @@ class SearchIndex:
         query = _build_query(text)
         restrict = _filter_query(filters)
         whole = And([query, restrict]) if restrict is not None else query
-        facets = {name: sorting.FieldFacet(name, maptype=sorting.Count)
-                  for name in ("theme", "kind")}
-        counted = searcher.search(query, limit=1, groupedby=facets)
-        results = searcher.search_page(whole, page, pagelen=per_page,
-                                       sortedby=_sort_facets(sort))
+        # Facets over the query without the filters, counted from the columns: no
+        # scoring, no per-hit objects (whoosh's grouping costs far more).
+        matched = list(searcher.docs_for_query(query))
+        facets = {name: _count(searcher, name, matched) for name in ("theme", "kind")}
+        total = (len(matched) if restrict is None
+                 else sum(1 for _ in searcher.docs_for_query(whole)))
+        wanted = page * per_page
+        if sort == "relevance":
+            top = searcher.search(whole, limit=wanted)
+        else:
+            top = searcher.search(whole, limit=wanted, sortedby=_sort_facets(sort))
         words_asked = _highlight_words(text)
+        # Indexing the top hits directly: list(top) would ask for len(), which counts
+        # every match once more.
+        shown = range((page - 1) * per_page, min(wanted, top.scored_length()))
         hits = [Hit(int(r["id"]), r["title"], highlight(r["title"], words_asked), r["theme"],
-                    r["kind"], r.get("duration") or None) for r in results]
-        found = Results(results.total, page, per_page, hits,
-                        {name: dict(counted.groups(name)) for name in facets})
+                    r["kind"], r.get("duration") or None) for r in (top[n] for n in shown)]
+        found = Results(total, page, per_page, hits, facets)
         if found.total == 0 and text.strip():
             found.suggestion = _suggest(searcher, text)
         return found
@@ -225,14 +241,28 @@ def _items(session: Session, ids: list[int] | None = None) -> Iterable[Item]:
     return session.scalars(query.order_by(Item.id))
 
 
-def _build_query(text: str) -> Query:
+def _count(searcher: Any, name: str, docnums: list[int]) -> dict[str, int]:
+    column = searcher.reader().column_reader(name)
+    return dict(Counter(map(column.__getitem__, docnums)))
+
+
+def _query_words(text: str) -> list[str]:
+    """The words a hit must contain: jieba's words, and single characters only where
+    they are not part of a longer word asked for (a document holding 水稻 holds 水 and
+    稻; requiring them too would only make whoosh intersect long lists)."""
     asked = list(dict.fromkeys(words(text)))  # each word once, in order
+    longer = [w for w in asked if len(w) > 1]
+    return [w for w in asked if len(w) > 1 or not any(w in other for other in longer)]
+
+
+def _build_query(text: str) -> Query:
+    asked = _query_words(text)
     clauses: list[Query] = []
     for word in asked:
-        alternatives: list[Query] = [Term("title", word), Term("body", word)]
         if word.isascii() and word.isalpha():
-            alternatives.append(Prefix("title_pinyin", word))
-        clauses.append(Or(alternatives))
+            clauses.append(Or([Term("text", word), Prefix("title_pinyin", word)]))
+        else:
+            clauses.append(Term("text", word))
     if not clauses:
         return Every()
     if len(asked) > 1 and all(w.isascii() and w.isalpha() for w in asked):
@@ -310,7 +340,7 @@ def _suggest(searcher: Any, text: str) -> str | None:
         return None
     changed, parts = False, []
     for word in whole:
-        field_name = "title_pinyin" if word.isascii() else "title"
+        field_name = "title_pinyin" if word.isascii() else "text"
         found = searcher.corrector(field_name).suggest(word, limit=1, maxdist=2)
         if found and found[0] != word:
             parts.append(found[0])
