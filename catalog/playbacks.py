@@ -100,17 +100,19 @@ class PlaybackTracker:
         self.station = station
         self.idle_seconds = idle_seconds
         self.announce = announce
-        self._open: dict[tuple[str, str, int], Playback] = {}
+        self._open: dict[tuple[str, str, int, str | None], Playback] = {}
         self._guard = threading.Lock()
 
     def started(self, client: str, user_agent: str, item_id: int, title: str,
-                method: str) -> Playback:
-        key = (client, user_agent, item_id)
+                method: str, member: str | None = None) -> Playback:
+        # A known member is part of the key: two members sharing a station's PC one after
+        # the other are two playbacks.
+        key = (client, user_agent, item_id, member)
         with self._guard:
             playback = self._open.get(key)
             if playback is None:
                 playback = Playback(self.station, client, user_agent, item_id, title, method,
-                                    datetime.now(UTC))
+                                    datetime.now(UTC), member)
                 playback.open_row = self.writer.submit(OPEN, playback.open_data())
                 self._announce_when_written(OPEN, playback, playback.open_row)
                 self._open[key] = playback

@@ -33,7 +33,8 @@ class PlaybackObserver:
 
     def opened(self, stream: StreamInfo) -> None:
         stream.extra["playback"] = self.tracker.started(
-            stream.client, stream.user_agent, stream.item_id, stream.title, stream.method)
+            stream.client, stream.user_agent, stream.item_id, stream.title, stream.method,
+            stream.member)
 
     def progressed(self, stream: StreamInfo, first: int, last: int) -> None:
         playback = stream.extra.get("playback")

@@ -93,3 +93,31 @@ def test_terminal_lines_can_be_json(db: Database, settings: Settings, demo_libra
               if line.startswith("{")]
     assert [e["event"] for e in events] == ["playback.open", "playback.close"]
     assert events[0]["title"] == first["title"] and events[1]["open_seq"] == events[0]["seq"]
+
+
+def test_a_known_member_is_named_in_the_playback(db: Database, settings: Settings,
+                                                 demo_library: Path) -> None:
+    # Sign-in comes with the accounts issue; whatever identifies the member puts them in
+    # request.state.member (here a stand-in in front of the app), and the playback row
+    # names them.
+    from yj_testing import running_app
+
+    from catalog.ledger import rows
+    from web.app import create_app
+
+    Scanner(db, settings).scan([demo_library])
+    app = create_app(served_settings(settings), db)
+
+    async def signed_in(scope, receive, send):  # type: ignore[no-untyped-def]
+        if scope["type"] == "http" and "member=" in scope["query_string"].decode():
+            scope.setdefault("state", {})["member"] = "张三"
+        await app(scope, receive, send)
+
+    with running_app(signed_in) as url, httpx.Client(base_url=url) as client:
+        first = client.get("/api/items").json()["items"][0]
+        client.get(f"/stream/{first['id']}?member=1", headers={"Range": "bytes=0-99"})
+        client.get(f"/stream/{first['id']}", headers={"Range": "bytes=0-99"})
+        wait_closed(client, 2)
+    with db.engine.connect() as connection:
+        opened = [e.data for e in rows(connection, "XC-012") if e.kind == "playback.open"]
+    assert sorted(str(d["member"]) for d in opened) == ["None", "张三"]
