@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import or_
 from sqlalchemy.orm import Session
-from whoosh import index, sorting
+from whoosh import collectors, index, sorting
 from whoosh.fields import BOOLEAN, DATETIME, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.query import And, Every, NumericRange, Or, Prefix, Query, Term
 
@@ -105,6 +105,8 @@ class SearchIndex:
         self.folder = folder
         self._index: Any = None
         self._searcher: Any = None
+        self._columns: dict[str, list[Any]] = {}
+        self._columns_of: Any = None
         self._guard = threading.Lock()
         self.rebuilding = threading.Event()
 
@@ -196,16 +198,26 @@ class SearchIndex:
         restrict = _filter_query(filters)
         whole = And([query, restrict]) if restrict is not None else query
         # Facets over the query without the filters, counted from the columns: no
-        # scoring, no per-hit objects (whoosh's grouping costs far more).
-        matched = list(searcher.docs_for_query(query))
-        facets = {name: _count(searcher, name, matched) for name in ("theme", "kind")}
-        total = (len(matched) if restrict is None
-                 else sum(1 for _ in searcher.docs_for_query(whole)))
+        # per-hit objects (whoosh's grouping costs far more). Without filters one walk
+        # over the matches gives the facets, the total and the top hits together.
         wanted = page * per_page
         if sort == "relevance":
-            top = searcher.search(whole, limit=wanted)
+            # Every match must be seen (facets, total): no skipping of low-scoring blocks.
+            child = collectors.TopCollector(limit=wanted, usequality=False)
         else:
-            top = searcher.search(whole, limit=wanted, sortedby=_sort_facets(sort))
+            child = collectors.SortingCollector(_sort_facets(sort), limit=wanted)
+        if restrict is None:
+            walk = _KeepDocnums(child)
+            searcher.search_with_collector(query, walk)
+            matched, total = walk.docnums, len(walk.docnums)
+        else:
+            matched = list(searcher.docs_for_query(query))
+            walk = _KeepDocnums(child)
+            searcher.search_with_collector(whole, walk)
+            total = len(walk.docnums)
+        top = walk.results()
+        facets = {name: dict(Counter(map(self._column(searcher, name).__getitem__, matched)))
+                  for name in ("theme", "kind")}
         words_asked = _highlight_words(text)
         # Indexing the top hits directly: list(top) would ask for len(), which counts
         # every match once more.
@@ -216,6 +228,16 @@ class SearchIndex:
         if found.total == 0 and text.strip():
             found.suggestion = _suggest(searcher, text)
         return found
+
+    def _column(self, searcher: Any, name: str) -> list[Any]:
+        """A field's values for every document, read once per index generation: counting
+        facets is then a C-speed lookup per match."""
+        with self._guard:
+            if self._columns_of is not searcher:  # a refreshed searcher: new documents
+                self._columns, self._columns_of = {}, searcher
+            if name not in self._columns:
+                self._columns[name] = list(searcher.reader().column_reader(name))
+            return self._columns[name]
 
     def _current_searcher(self) -> Any:
         with self._guard:
@@ -241,9 +263,18 @@ def _items(session: Session, ids: list[int] | None = None) -> Iterable[Item]:
     return session.scalars(query.order_by(Item.id))
 
 
-def _count(searcher: Any, name: str, docnums: list[int]) -> dict[str, int]:
-    column = searcher.reader().column_reader(name)
-    return dict(Counter(map(column.__getitem__, docnums)))
+class _KeepDocnums(collectors.WrappingCollector):  # type: ignore[misc]
+    """Passes every match on to the collector it wraps and remembers its number."""
+
+    def __init__(self, child: Any) -> None:
+        super().__init__(child)
+        self.docnums: list[int] = []
+
+    def collect_matches(self) -> None:
+        child, offset, keep = self.child, self.offset, self.docnums.append
+        for sub_docnum in child.matches():
+            keep(offset + sub_docnum)
+            child.collect(sub_docnum)
 
 
 def _query_words(text: str) -> list[str]:
