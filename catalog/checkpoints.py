@@ -75,8 +75,8 @@ def code_of(signature: str) -> str:
 
 
 def normalize_code(text: str) -> str:
-    """What people type back: any case, with spaces or dashes; O and I read as 0 and 1
-    do not occur, so they are refused rather than guessed."""
+    """What people type back: any case, with spaces or dashes. Misheard signs are not
+    guessed at (0/O and 1/I/L never occur in a code): such a code simply matches none."""
     return "".join(c for c in text.upper() if c.isalnum())
 
 

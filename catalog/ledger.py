@@ -116,14 +116,10 @@ def append(connection: Connection, ledger: str, events: Iterable[Event],
     seq, prev_hash, last_at = head(connection, ledger)
     at = max(format_at(now()), last_at)  # a clock set back must not reorder the ledger
     entries = []
-    # make_payload and chain_hash, unrolled: this loop is the writer's whole cost per row.
-    middle = f',"at":{_quoted(at)},"kind":'
-    tail = f',"ledger":{_quoted(ledger)},"data":'
-    encode, sha256 = _encoder.encode, hashlib.sha256
     for kind, data in events:
         seq += 1
-        payload = f'{{"seq":{seq}{middle}{_quoted(kind)}{tail}{encode(data)}}}'
-        digest = sha256((prev_hash + payload).encode()).hexdigest()
+        payload = make_payload(seq, at, kind, ledger, data)
+        digest = chain_hash(prev_hash, payload)
         entries.append(Entry(ledger, seq, at, kind, payload, prev_hash, digest))
         prev_hash = digest
     if entries:

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, insert, select, update
 
-from catalog.ledger import Ack, Entry, format_at
+from catalog.ledger import Ack, Entry, format_at, parse_at
 from catalog.models import Playback as PlaybackRow
 
 OPEN, CLOSE = "playback.open", "playback.close"
@@ -192,7 +192,7 @@ def project(connection: Connection, entries: list[Entry]) -> None:
             connection.execute(
                 update(PlaybackRow).where(PlaybackRow.open_seq == data["open_seq"],
                                           PlaybackRow.ledger == entry.ledger)
-                .values(closed_at=_parse(data["closed_at"]), close_seq=entry.seq,
+                .values(closed_at=parse_at(data["closed_at"]), close_seq=entry.seq,
                         bytes_sent=data["bytes_sent"] or 0, seconds=data["seconds"] or 0.0,
                         ended_by=data["ended_by"]))
 
@@ -202,12 +202,8 @@ def _open_row(entry: Entry) -> dict[str, Any]:
     return {"open_seq": entry.seq, "ledger": entry.ledger, "station": data["station"],
             "client": data["client"], "user_agent": data["user_agent"],
             "item_id": data["item_id"], "title": data["title"], "method": data["method"],
-            "opened_at": _parse(data["opened_at"]), "closed_at": None, "close_seq": None,
+            "opened_at": parse_at(data["opened_at"]), "closed_at": None, "close_seq": None,
             "bytes_sent": 0, "seconds": 0.0, "ended_by": ""}
-
-
-def _parse(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
 def dangling(connection: Connection, ledger: str) -> list[int]:

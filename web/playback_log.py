@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from catalog.errors import BadRequest
-from catalog.ledger import Entry
+from catalog.ledger import Entry, parse_at
 from catalog.models import Playback as PlaybackRow
 from catalog.playbacks import OPEN, Playback, PlaybackTracker
 from web.i18n import pick_lang
@@ -73,7 +73,7 @@ class TerminalLines:
                                   "ledger": entry.ledger, **data}, ensure_ascii=False) + "\n")
         else:
             opening = kind == OPEN
-            moment = datetime.fromisoformat(entry.at.replace("Z", "+00:00")).astimezone(self.zone)
+            moment = parse_at(entry.at).astimezone(self.zone)
             seconds = "" if opening else f" seconds={data['seconds'] or 0:.0f}"
             out.write(f"{'PLAY ' if opening else 'END  '} {moment:%Y-%m-%d %H:%M:%S} "
                       f"station={playback.station} item={playback.item_id} "
