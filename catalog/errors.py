@@ -35,3 +35,11 @@ class NotFound(YuanjiaoError):
 
 class BadRequest(YuanjiaoError):
     status = 400
+
+
+class Unauthorized(YuanjiaoError):
+    status = 401
+
+
+class Forbidden(YuanjiaoError):
+    status = 403

@@ -308,3 +308,91 @@ MESSAGES.update({
     "reindex_done": ("搜索索引已重建：{count} 个课件（用时 {seconds} 秒）。",
                      "Search index rebuilt: {count} items ({seconds} s)."),
 })
+
+MESSAGES.update({
+    "bad_category": ("人员类别“{value}”无法识别，应为：{expected}。",
+                     "Unknown category “{value}”; use one of: {expected}."),
+    "bad_name": ("{field}“{value}”不能为空，也不能超过 {limit} 个字。",
+                 "{field} “{value}” must not be empty or longer than {limit} characters."),
+    "bad_phone": ("手机号“{value}”不是 11 位手机号码（如 13812345678）。",
+                  "Phone “{value}” is not an 11-digit mobile number (such as 13812345678)."),
+    "bad_exempt": ("“免于参加组织生活”一栏应填“是”或“否”，而不是“{value}”。",
+                   "The exempt column takes yes or no, not “{value}”."),
+    "node_no_children": ("“{name}”是终端站点，下面不能再建下级。",
+                         "“{name}” is a station; nothing can be created under it."),
+    "node_exists": ("“{parent}”下已有“{name}”，请换一个名称。",
+                    "“{parent}” already has a “{name}”; choose another name."),
+    "code_exists": (
+        "编号 {code} 已被其他站点使用。",
+        "Code {code} is already used by another node."),
+    "node_not_found": (
+        "没有编号为 {node_id} 的组织或站点。",
+        "No organization or station {node_id}."),
+    "member_not_found": ("没有编号为 {member_id} 的人员。", "No member {member_id}."),
+    "members_need_organization": ("人员只能加在基层党组织下，“{name}”不是基层党组织。",
+                                  "Members belong to an organization; “{name}” is not one."),
+    "roster_no_name_column": (
+        "表格第一行没有“姓名”一栏（找到的是：{found}）。请用导出的花名册作模板。",
+                              "The first row has no Name column (found: {found}). Start from an "
+                              "exported roster."),
+    "roster_empty": ("表格是空的。", "The sheet is empty."),
+    "roster_too_long": ("表格超过 {limit} 行，请分成几个文件导入。",
+                        "More than {limit} rows; split the file."),
+    "roster_too_big": ("文件超过 {limit_mb} MB。", "The file is larger than {limit_mb} MB."),
+    "roster_bad_type": ("“{filename}”不是 .xlsx 或 .csv 文件。请在 Excel 中另存为这两种格式之一。",
+                        "“{filename}” is not an .xlsx or .csv file. Save it as one of these "
+                        "from Excel."),
+    "roster_unreadable": ("无法读取这个文件（{detail}）。请在 Excel 中重新另存为 .xlsx。",
+                          "Cannot read this file ({detail}). Save it again as .xlsx from Excel."),
+    "roster_unknown_org": ("在“{scope}”下找不到组织“{organization}”。请填写组织的全称。",
+                           "No organization “{organization}” under “{scope}”. Use its full "
+                           "name."),
+    "roster_duplicate": ("与第 {other} 行是同一个人（手机号或姓名相同）。",
+                         "Same person as row {other} (same phone, or same name)."),
+    "roster_upload_gone": (
+        "预览已过期，请重新上传文件。",
+        "The preview expired; upload the file again."),
+})
+
+MESSAGES.update({
+    "weak_password": ("密码至少 {min} 位，且不能与用户名相同。",
+                      "A password needs at least {min} characters and must differ from the "
+                      "user name."),
+    "bad_role": (
+        "角色“{value}”无效，应为：{expected}。",
+        "Unknown role “{value}”; use one of: {expected}."),
+    "bad_username": ("用户名“{value}”无效：不能为空、不能含空格、不超过 64 个字符。",
+                     "User name “{value}” is invalid: not empty, no spaces, at most 64 "
+                     "characters."),
+    "user_exists": ("用户 {username} 已存在。", "User {username} already exists."),
+    "user_not_found": ("没有用户 {username}。", "No user {username}."),
+    "role_node_mismatch": ("角色 {role} 只能设在这些层级：{kinds}；“{node}”不是。",
+                           "Role {role} belongs at these levels: {kinds}; “{node}” is not one."),
+    "member_account_needs_member": ("党员账号 {username} 需要对应本组织花名册中的一个人员。",
+                                    "Member account {username} must name a member of its "
+                                    "organization's roster."),
+    "login_refused": ("用户名或密码不对。", "Wrong user name or password."),
+    "login_throttled": ("登录失败次数过多，请 {minutes} 分钟后再试，或请管理员重置密码。",
+                        "Too many failed logins; try again in {minutes} minutes or ask an "
+                        "administrator to reset the password."),
+    "login_required": ("请先登录。", "Please sign in first."),
+    "forbidden": ("您的账号没有权限做这件事。如需要，请联系上级组织员或管理员。",
+                  "Your account may not do this. Ask your organizer or administrator if you "
+                  "need it."),
+    "csrf_failed": ("表单已过期或来源不明，请刷新页面后重试。",
+                    "The form expired or came from another site; reload the page and try "
+                    "again."),
+    "wrong_password": ("原密码不对。", "The current password is wrong."),
+    "passwords_differ": ("两次输入的新密码不一致。", "The two new passwords differ."),
+    "body_too_large": ("提交的内容太大（上限 {limit_mb} MB）。",
+                       "The request is too large (limit {limit_mb} MB)."),
+})
+
+MESSAGES.update({
+    "bad_json": ("请求内容不是有效的 JSON 对象。", "The request body is not a JSON object."),
+    "station_token_unknown": ("这个站点链接已失效（令牌已更换或撤销）。"
+                              "请向站点管理员索取新的二维码。",
+                              "This station link no longer works (its token was renewed or "
+                              "revoked). Ask the station administrator for the new QR code."),
+    "must_change_password": ("请先修改初始密码。", "Change your one-time password first."),
+})

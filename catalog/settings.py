@@ -100,6 +100,33 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("checkpoint_minutes", 60.0, float,
             "台账有新记录时，至少每隔这么多分钟签名一个检查点",
             "Sign a ledger checkpoint at least this often (minutes) while rows come in"),
+    Setting("city_name", "本市", str,
+            "组织树根节点（市）的名称，首次启动时建立",
+            "Name of the organization tree's root (the city), made at the first start"),
+    Setting("guest_viewing", False, bool,
+            "允许未登录的访客浏览、搜索和观看课件（只在可信的局域网里打开）；"
+            "关闭时只有登录用户和持站点令牌的终端可以观看",
+            "Let visitors who are not signed in browse, search and watch courseware (turn on "
+            "only on a trusted network); off, only signed-in people and station terminals can"),
+    Setting("trusted_proxies", [], list,
+            "可信反向代理的地址；只有来自这些地址的 X-Forwarded-For 才被采信",
+            "Addresses of trusted reverse proxies; X-Forwarded-For is believed only from them"),
+    Setting("public_url", "", str,
+            "对外访问地址（如 http://192.168.1.10:8000），用于站点二维码和导出的播放列表；"
+            "为空时取自请求",
+            "The address terminals reach this server at (such as http://192.168.1.10:8000), "
+            "for station QR codes and exported playlists; empty takes it from the request"),
+    Setting("session_idle_minutes", 120.0, float,
+            "登录后闲置超过这么多分钟即需重新登录",
+            "Minutes of inactivity after which a login session ends"),
+    Setting("session_hours", 12.0, float,
+            "一次登录最长有效的小时数", "Hours after which a login session ends regardless"),
+    Setting("login_failures_per_account", 100, int,
+            "一小时内同一账号登录失败达到此次数后，暂停该账号登录",
+            "Failed logins per account within an hour after which its logins are refused"),
+    Setting("login_failures_per_address", 1000, int,
+            "一小时内同一地址登录失败达到此次数后，暂停该地址登录",
+            "Failed logins per address within an hour after which its logins are refused"),
 )
 
 SETTINGS_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
@@ -128,6 +155,14 @@ class Settings:
     log_format: str = "text"
     checkpoint_rows: int = 1000
     checkpoint_minutes: float = 60.0
+    city_name: str = "本市"
+    guest_viewing: bool = False
+    trusted_proxies: tuple[str, ...] = ()
+    public_url: str = ""
+    session_idle_minutes: float = 120.0
+    session_hours: float = 12.0
+    login_failures_per_account: int = 100
+    login_failures_per_address: int = 1000
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
@@ -249,5 +284,13 @@ def load_settings(
         log_format=values["log_format"],
         checkpoint_rows=values["checkpoint_rows"],
         checkpoint_minutes=values["checkpoint_minutes"],
+        city_name=values["city_name"],
+        guest_viewing=values["guest_viewing"],
+        trusted_proxies=tuple(values["trusted_proxies"]),
+        public_url=str(values["public_url"]).rstrip("/"),
+        session_idle_minutes=values["session_idle_minutes"],
+        session_hours=values["session_hours"],
+        login_failures_per_account=values["login_failures_per_account"],
+        login_failures_per_address=values["login_failures_per_address"],
         sources=sources,
     )

@@ -14,7 +14,10 @@ from catalog.settings import Settings, load_settings
 
 
 def make_settings(data_dir: Path, db_url: str, **more: object) -> Settings:
-    overrides = {"data_dir": str(data_dir), "db_url": db_url} | more
+    """Settings for a test. Guests may watch unless a test says otherwise: the tests of
+    streaming and search are about media, not accounts (tests/web/test_access_matrix.py
+    and the other account tests run with the default, guest_viewing off)."""
+    overrides = {"data_dir": str(data_dir), "db_url": db_url, "guest_viewing": True} | more
     return load_settings(overrides, environ={})
 
 
@@ -41,7 +44,8 @@ def running_app(app: Any) -> Iterator[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
-    server = uvicorn.Server(server_config(app, "127.0.0.1", port, log_level="warning",
+    server = uvicorn.Server(server_config(app, "127.0.0.1", port, _trusted(app),
+                                          log_level="warning",
                                           lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -54,6 +58,11 @@ def running_app(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def _trusted(app: Any) -> tuple[str, ...]:
+    settings = getattr(getattr(app, "state", None), "settings", None)
+    return tuple(getattr(settings, "trusted_proxies", ()))
 
 
 def make_small_bad_library(root: Path) -> dict[str, str]:

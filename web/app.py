@@ -11,7 +11,8 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import Mount, Route
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
@@ -21,7 +22,18 @@ from catalog.settings import Settings
 from indexer.search_index import SearchIndex
 from media.keyframes import KeyframeIndex
 from media.transcode import Transcoder
-from web import hls, media_views, playback_log, search_views, streaming, views
+from web import (
+    account_views,
+    hls,
+    media_views,
+    org_views,
+    playback_log,
+    roster_views,
+    search_views,
+    streaming,
+    views,
+)
+from web.auth import AuthMiddleware, Endpoint, guarded
 from web.errors import EXCEPTION_HANDLERS
 from web.i18n import LangMiddleware
 from web.playback_log import PlaybackObserver, TerminalLines
@@ -37,6 +49,24 @@ async def _sweep(evidence: Evidence) -> None:
         evidence.tracker.sweep()
 
 
+def _first_start(db: Database, settings: Settings) -> None:
+    from catalog.accounts import bootstrap_admin
+
+    with db.transaction() as session:
+        password = bootstrap_admin(session, settings.city_name)
+    if password is not None:
+        # Printed once and never stored: the admin must change it at the first login.
+        print(f"\n首次启动：已创建管理员账号 admin，一次性密码 {password}\n"
+              f"First start: created the account admin with the one-time password "
+              f"{password}\n登录后须立即修改 / change it at the first login.\n", flush=True)
+
+
+def route(path: str, endpoint: Endpoint, name: str,
+          methods: list[str] | None = None) -> Route:
+    """A route behind the access rule web/access.py declares for ``name``."""
+    return Route(path, guarded(endpoint, name), name=name, methods=methods)
+
+
 def create_app(settings: Settings, database: Database | None = None) -> Starlette:
     """The app for these settings. The database opens (and migrates) at start-up."""
 
@@ -44,6 +74,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db = database or Database.open(settings)
         app.state.db = db
+        await run_in_threadpool(_first_start, db, settings)
         transcoder = Transcoder(settings.data_dir / "cache" / "hls", settings.ffmpeg,
                                 settings.effective_hls_slots, settings.hls_cache_mb << 20,
                                 settings.transcode_timeout)
@@ -80,35 +111,71 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
             if database is None:
                 db.close()
 
-    routes = [
-        Route("/", views.catalog_page, name="catalog"),
-        Route("/items/{item_id:int}", views.item_page, name="item"),
-        Route("/watch/{item_id:int}", views.watch_page, name="watch"),
-        Route("/scan-errors", views.scan_errors_page, name="scan_errors"),
-        Route("/api/items", views.api_items, name="api_items"),
-        Route("/api/items/{item_id:int}", views.api_item, name="api_item"),
-        Route("/api/scan-errors", views.api_scan_errors, name="api_scan_errors"),
-        Route("/api/discs", views.api_discs, name="api_discs"),
-        Route("/stream/{item_id:int}", streaming.stream_item, methods=["GET", "HEAD"],
+    routes: list[BaseRoute] = [
+        route("/", views.catalog_page, name="catalog"),
+        route("/items/{item_id:int}", views.item_page, name="item"),
+        route("/watch/{item_id:int}", views.watch_page, name="watch"),
+        route("/scan-errors", views.scan_errors_page, name="scan_errors"),
+        route("/api/items", views.api_items, name="api_items"),
+        route("/api/items/{item_id:int}", views.api_item, name="api_item"),
+        route("/api/scan-errors", views.api_scan_errors, name="api_scan_errors"),
+        route("/api/discs", views.api_discs, name="api_discs"),
+        route("/stream/{item_id:int}", streaming.stream_item, methods=["GET", "HEAD"],
               name="stream"),
-        Route("/hls/{item_id:int}/main.m3u8", hls.playlist, name="hls_playlist"),
-        Route("/hls/{item_id:int}/{index:int}.ts", hls.segment, methods=["GET", "HEAD"],
+        route("/hls/{item_id:int}/main.m3u8", hls.playlist, name="hls_playlist"),
+        route("/hls/{item_id:int}/{index:int}.ts", hls.segment, methods=["GET", "HEAD"],
               name="hls_segment"),
-        Route("/hls/{item_id:int}/c{index:int}.ts", hls.segment, methods=["GET", "HEAD"],
+        route("/hls/{item_id:int}/c{index:int}.ts", hls.segment, methods=["GET", "HEAD"],
               name="hls_copied_segment"),
-        Route("/posters/{item_id:int}.jpg", media_views.poster, name="poster"),
-        Route("/api/items/{item_id:int}/subtitles", media_views.subtitle_list,
+        route("/posters/{item_id:int}.jpg", media_views.poster, name="poster"),
+        route("/api/items/{item_id:int}/subtitles", media_views.subtitle_list,
               name="api_subtitles"),
-        Route("/subtitles/{item_id:int}/{track}.vtt", media_views.subtitle, name="subtitle"),
-        Route("/search", search_views.search_page, name="search"),
-        Route("/api/search", search_views.api_search, name="api_search"),
-        Route("/playbacks", playback_log.playbacks_page, name="playbacks"),
-        Route("/api/playbacks", playback_log.api_playbacks, name="api_playbacks"),
-        Route("/healthz", views.healthz, name="healthz"),
+        route("/subtitles/{item_id:int}/{track}.vtt", media_views.subtitle, name="subtitle"),
+        route("/search", search_views.search_page, name="search"),
+        route("/api/search", search_views.api_search, name="api_search"),
+        route("/playbacks", playback_log.playbacks_page, name="playbacks"),
+        route("/api/playbacks", playback_log.api_playbacks, name="api_playbacks"),
+        route("/healthz", views.healthz, name="healthz"),
+        route("/login", account_views.login, name="login", methods=["GET", "POST"]),
+        route("/logout", account_views.logout, name="logout", methods=["POST"]),
+        route("/account/password", account_views.account_password, name="account_password",
+              methods=["GET", "POST"]),
+        route("/api/me", account_views.api_me, name="api_me"),
+        route("/api/users", account_views.api_users, name="api_users"),
+        route("/t/{token}", account_views.station_link, name="station_link"),
+        route("/org", org_views.org_home, name="org_home"),
+        route("/org/{node_id:int}", org_views.org_node, name="org_node"),
+        route("/org/{node_id:int}/children", org_views.org_add_child, name="org_add_child",
+              methods=["POST"]),
+        route("/org/{node_id:int}/rename", org_views.org_rename, name="org_rename",
+              methods=["POST"]),
+        route("/org/{node_id:int}/members", org_views.org_add_member, name="org_add_member",
+              methods=["POST"]),
+        route("/org/{node_id:int}/roster.{fmt}", roster_views.roster_export,
+              name="roster_export"),
+        route("/org/{node_id:int}/import", roster_views.roster_import, name="roster_import",
+              methods=["GET", "POST"]),
+        route("/org/{node_id:int}/import/apply", roster_views.roster_apply,
+              name="roster_apply", methods=["POST"]),
+        route("/members/{member_id:int}", org_views.member_page, name="member_page"),
+        route("/members/{member_id:int}/edit", org_views.member_update,
+              name="member_update", methods=["POST"]),
+        route("/stations/{node_id:int}", org_views.station_page, name="station_page"),
+        route("/stations/{node_id:int}/token", org_views.station_token, name="station_token",
+              methods=["POST"]),
+        route("/api/org", org_views.api_org, name="api_org"),
+        route("/api/org/{node_id:int}", org_views.api_node, name="api_node"),
+        route("/api/org/{node_id:int}/children", org_views.org_add_child,
+              name="api_node_children", methods=["POST"]),
+        route("/api/org/{node_id:int}/members", org_views.org_add_member,
+              name="api_node_members", methods=["POST"]),
+        route("/api/members", org_views.api_members, name="api_members"),
+        route("/api/members/{member_id:int}", org_views.api_member, name="api_member",
+              methods=["GET", "PUT"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS,
-                    middleware=[LangMiddleware.as_middleware()])
+                    middleware=[LangMiddleware.as_middleware(), Middleware(AuthMiddleware)])
     app.state.settings = settings
     app.state.stream_observer = streaming.NoObserver()
     app.state.located = streaming.LocatedCache()

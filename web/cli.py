@@ -203,7 +203,7 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
     except YuanjiaoError as exc:
         ctx.fail(exc)
     ctx.say("serve_listening", host=settings.host, port=settings.port)
-    uvicorn.Server(server_config(app, settings.host, settings.port,
+    uvicorn.Server(server_config(app, settings.host, settings.port, settings.trusted_proxies,
                                  log_level="warning")).run()
 
 

@@ -25,11 +25,16 @@ def wants_json(request: Request) -> bool:
 def render_error(request: Request, status: int, key: str, text: str) -> Response:
     if wants_json(request):
         return JSONResponse({"error": key, "message": text}, status_code=status)
+    from catalog.accounts import role_label
+    from web.auth import principal_of
+
     lang = pick_lang(request)
     templates = request.app.state.templates
+    principal = principal_of(request)
     return templates.TemplateResponse(
         request, "error.html", {"lang": lang, "t": translator(lang), "message": text,
-                  "path_for": request.app.url_path_for},
+                                "path_for": request.app.url_path_for, "me": principal,
+                                "csrf": principal.csrf, "role_label": role_label},
         status_code=status)
 
 

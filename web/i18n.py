@@ -129,6 +129,79 @@ def lang_from_accept(header: str) -> str:
     return best
 
 
+UI.update({
+    "login": ("登录", "Sign in"),
+    "logout": ("退出", "Sign out"),
+    "username": ("用户名", "User name"),
+    "password": ("密码", "Password"),
+    "login_intro": ("请用上级组织发给您的账号登录。站点电视请扫描站点二维码，不必登录。",
+                    "Sign in with the account your organizer gave you. A station's TV opens "
+                    "the station's QR link instead and needs no login."),
+    "change_password": ("修改密码", "Change password"),
+    "must_change_intro": ("这是一次性密码，请先设置您自己的密码。",
+                          "This is a one-time password; set your own first."),
+    "current_password": ("原密码", "Current password"),
+    "new_password": ("新密码（至少 8 位）", "New password (8 characters or more)"),
+    "again_password": ("再输一次新密码", "New password again"),
+    "save": ("保存", "Save"),
+    "organization": ("组织", "Organization"),
+    "org_tree": ("组织与人员", "Organizations"),
+    "children_of": ("下级{kind}", "{kind}s below"),
+    "add_child": ("新建{kind}", "Add a {kind}"),
+    "name": ("名称", "Name"),
+    "code": ("编号（可选）", "Code (optional)"),
+    "rename": ("改名", "Rename"),
+    "members": ("人员", "Members"),
+    "members_total": ("共 {n} 人", "{n} people"),
+    "no_members": ("还没有人员。", "No members yet."),
+    "person_name": ("姓名", "Name"),
+    "phone": ("手机号", "Phone"),
+    "category": ("类别", "Category"),
+    "exempt": ("免于参加组织生活", "Exempt"),
+    "note": ("备注", "Note"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "add_member": ("添加人员", "Add a member"),
+    "import_roster": ("导入花名册", "Import a roster"),
+    "export_xlsx": ("导出 Excel", "Export Excel"),
+    "import_intro": ("上传 .xlsx 或 .csv 花名册（第一行为表头：姓名、手机号、类别、"
+                     "免于参加组织生活、所属组织、备注）。先预览，确认后才写入；有错的行不会写入。",
+                     "Upload an .xlsx or .csv roster (first row: Name, Phone, Category, Exempt, "
+                     "Organization, Note). You see a preview first; rows with errors are not "
+                     "written."),
+    "upload_preview": ("上传并预览", "Upload and preview"),
+    "import_preview": ("预览：新增 {new} 人，修改 {changed} 人，不变 {unchanged} 人，"
+                       "有错 {errors} 行。",
+                       "Preview: {new} new, {changed} changed, {unchanged} unchanged, {errors} "
+                       "rows with errors."),
+    "import_done": ("已导入：新增 {new} 人，修改 {changed} 人，不变 {unchanged} 人；"
+                    "{errors} 行有错未导入。",
+                    "Imported: {new} new, {changed} changed, {unchanged} unchanged; {errors} rows "
+                    "with errors were skipped."),
+    "import_apply": ("确认导入", "Import"),
+    "row": ("行号", "Row"),
+    "action": ("处理", "Action"),
+    "reason": ("原因", "Reason"),
+    "action_new": ("新增", "new"),
+    "action_changed": ("修改", "changed"),
+    "action_unchanged": ("不变", "unchanged"),
+    "action_error": ("有错", "error"),
+    "station": ("站点", "Station"),
+    "station_link_intro": ("在站点电视或电脑的浏览器中打开下面的链接（或用手机扫码），"
+                           "此后该终端的播放都记在本站点名下，无需登录。",
+                           "Open this link in the station TV's or PC's browser (or scan the "
+                           "code): from then on its playbacks are recorded for this station, "
+                           "with no login."),
+    "renew_token": ("更换令牌（旧二维码作废）", "Renew the token (the old code stops working)"),
+    "revoke_token": ("撤销令牌", "Revoke the token"),
+    "no_token": ("本站点目前没有有效令牌，终端无法以站点身份观看。",
+                 "This station has no token: no terminal can watch as this station."),
+    "signed_in_as": ("{name}（{role}）", "{name} ({role})"),
+    "terminal_of": ("终端：{station}", "Terminal: {station}"),
+    "back_to": ("返回 {name}", "Back to {name}"),
+})
+
+
 def translator(lang: str):  # type: ignore[no-untyped-def]
     index = 1 if lang == "en" else 0
 

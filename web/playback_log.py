@@ -16,10 +16,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from catalog import org
 from catalog.errors import BadRequest
 from catalog.ledger import Entry, parse_at
 from catalog.models import Playback as PlaybackRow
 from catalog.playbacks import OPEN, Playback, PlaybackTracker
+from web.auth import principal_of
 from web.i18n import pick_lang
 from web.streaming import StreamInfo
 from web.views import render
@@ -34,7 +36,7 @@ class PlaybackObserver:
     def opened(self, stream: StreamInfo) -> None:
         stream.extra["playback"] = self.tracker.started(
             stream.client, stream.user_agent, stream.item_id, stream.title, stream.method,
-            stream.member)
+            stream.member, stream.station)
 
     def progressed(self, stream: StreamInfo, first: int, last: int) -> None:
         playback = stream.extra.get("playback")
@@ -108,11 +110,24 @@ def _query(request: Request) -> dict[str, Any]:
             "item": int(item) if item else None, "page": int(page)}
 
 
+def _stations_in_scope(request: Request) -> list[str] | None:
+    """The station labels below a town's or organization's staff; None: the whole city
+    (playbacks without a station token carry the server's own station setting)."""
+    node = principal_of(request).node
+    if node is None or node.parent_id is None:
+        return None
+    with request.app.state.db.session() as session:
+        return [org.station_label(n) for n in org.subtree(session, node, org.Kind.STATION)]
+
+
 def _load(request: Request, query: dict[str, Any], everything: bool = False
           ) -> tuple[int, list[dict[str, Any]]]:
     settings = request.app.state.settings
     zone = ZoneInfo(settings.timezone)
     conditions = [PlaybackRow.ledger == settings.station]
+    stations = _stations_in_scope(request)
+    if stations is not None:
+        conditions.append(PlaybackRow.station.in_(stations))
     if query["from"]:
         conditions.append(PlaybackRow.opened_at >= datetime.combine(query["from"], time(),
                                                                     zone))

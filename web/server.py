@@ -154,8 +154,17 @@ def _limiter() -> anyio.CapacityLimiter:
         return limiter
 
 
-def server_config(app: Any, host: str, port: int, **more: Any) -> uvicorn.Config:
-    """The uvicorn configuration ``yuanjiao serve`` and the live-server tests use."""
+def server_config(app: Any, host: str, port: int, trusted_proxies: tuple[str, ...] = (),
+                  **more: Any) -> uvicorn.Config:
+    """The uvicorn configuration ``yuanjiao serve`` and the live-server tests use.
+
+    X-Forwarded-For is believed only from ``trusted_proxies``: uvicorn's default trusts
+    127.0.0.1, and then anyone could claim any address (login throttling and the
+    playback records go by it).
+    """
+    more.setdefault("proxy_headers", bool(trusted_proxies))
+    if trusted_proxies:
+        more.setdefault("forwarded_allow_ips", ",".join(trusted_proxies))
     # The subclass leans on uvicorn internals (pyproject pins the versions it was built
     # on); should a release change them, serve without zero-copy rather than not at all.
     protocol: Any = ZeroCopyProtocol if _fits_uvicorn() else "httptools"

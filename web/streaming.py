@@ -50,9 +50,10 @@ class StreamInfo:
     # The media time the bytes 0..size cover: the item's duration for direct play, the
     # segment's times for HLS; None when the item has no duration (a document).
     span: tuple[float, float] | None = None
-    # Who is watching, when known: request.state.member, which sign-in (the accounts
-    # issue) sets from the session cookie the watch page's requests carry.
+    # Who is watching, when known: request.state.member and .station, which web/auth.py
+    # sets from the session cookie or the station token the requests carry.
     member: str | None = None
+    station: str | None = None
     bytes_sent: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -180,7 +181,8 @@ async def respond(request: Request, rep: Representation, source: ByteSource) -> 
     info = StreamInfo(rep.item_id, request.client.host if request.client else "", rep.method,
                       decision.ranges or ((0, rep.size - 1),) if rep.size else (), rep.size,
                       request.headers.get("user-agent", ""), rep.title, rep.span,
-                      getattr(request.state, "member", None))
+                      getattr(request.state, "member", None),
+                      station=getattr(request.state, "station", None))
     # A HEAD sends no media: it is no playback.
     observer: StreamObserver = (request.app.state.stream_observer
                                 if request.method != "HEAD" else NoObserver())

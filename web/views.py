@@ -13,9 +13,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from catalog import library
+from catalog.accounts import role_label
 from catalog.errors import BadRequest
 from catalog.settings import Settings
 from catalog.themes import LEARNING_THEMES, THEME_LABELS, Theme, parse_theme, theme_label
+from web.auth import principal_of
 from web.i18n import pick_lang, translator
 
 MAX_PER_PAGE = 200
@@ -41,7 +43,10 @@ def _theme_param(request: Request) -> str | None:
 
 def render(request: Request, template: str, **context: Any) -> Response:
     lang = pick_lang(request)
+    principal = principal_of(request)
+    context.setdefault("csrf", principal.csrf)
     context |= {"lang": lang, "t": translator(lang), "theme_label": theme_label,
+                "me": principal, "role_label": role_label,
                 "clock": clock, "size_text": size_text, "path_for": request.app.url_path_for,
                 "local_time": local_time(request.app.state.settings)}
     return request.app.state.templates.TemplateResponse(request, template, context)

@@ -1,0 +1,68 @@
+"""Who is asking, and which part of the tree they may see and change."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from catalog.accounts import Role
+from catalog.models import Member, OrgNode, User
+from catalog.org import within
+
+
+class Kind(enum.StrEnum):
+    ANONYMOUS = "anonymous"
+    GUEST = "guest"  # not signed in, on a server that lets guests watch (guest_viewing)
+    TERMINAL = "terminal"  # a station's TV or PC, by the station's token
+    USER = "user"
+
+
+EDITORS = frozenset({Role.ADMIN, Role.TOWN_ORGANIZER, Role.STATION_ADMIN})
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: Kind
+    user: User | None = None
+    node: OrgNode | None = None  # the scope's root: the user's node, or the station
+    station: OrgNode | None = None  # set for terminals
+    csrf: str = ""
+
+    @property
+    def role(self) -> str:
+        """The role name the access table uses: a Role, or terminal/guest/anonymous."""
+        return self.user.role if self.user else self.kind.value
+
+    @property
+    def signed_in(self) -> bool:
+        return self.user is not None
+
+    def sees(self, node: OrgNode) -> bool:
+        if self.user is None or self.node is None or self.user.role == Role.MEMBER:
+            return False
+        return within(node, self.node)
+
+    def edits(self, node: OrgNode) -> bool:
+        return self.user is not None and self.user.role in EDITORS and self.sees(node)
+
+    def sees_member(self, member: Member, org: OrgNode) -> bool:
+        if self.user is not None and self.user.role == Role.MEMBER:
+            return self.user.member_id == member.id
+        return self.sees(org)
+
+    def edits_member(self, org: OrgNode) -> bool:
+        return self.edits(org)
+
+    def manages_users(self) -> bool:
+        return self.user is not None and self.user.role == Role.ADMIN
+
+    @property
+    def label(self) -> str:
+        """Who watched, as the ledger records it (never a phone number or password)."""
+        if self.user is not None:
+            return f"user:{self.user.username}"
+        return ""
+
+
+ANONYMOUS = Principal(Kind.ANONYMOUS)
+GUEST = Principal(Kind.GUEST)

@@ -1,0 +1,86 @@
+"""Who may use each route, declared in one place.
+
+Every route's name maps to a rule: the roles (and pseudo-roles) allowed, and the path
+parameter whose object must lie in the caller's part of the organization tree. A route
+missing here refuses everyone (web/auth.py), and tests/web/test_access_matrix.py fails
+while one exists. Lists (members, playbacks) are narrowed to the caller's subtree by
+their handlers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ADMIN = frozenset({"admin"})
+EDITORS = frozenset({"admin", "town_organizer", "station_admin"})
+STAFF = EDITORS | {"inspector"}
+USERS = STAFF | {"member"}
+# A station's terminal (by its token) and, on a server with guest_viewing, a guest.
+VIEWERS = USERS | {"terminal", "guest"}
+ANYONE = VIEWERS | {"anonymous"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset[str]
+    scope: str | None = None  # "node" (path's node_id) or "member" (path's member_id)
+    edit: bool = False  # the object must be one the caller may change, even for a GET
+    while_must_change: bool = False  # usable before a forced password change
+
+
+RULES: dict[str, Rule] = {
+    # Public: the way in, and the probe monitoring uses.
+    "login": Rule(ANYONE, while_must_change=True),
+    "healthz": Rule(ANYONE),
+    "station_link": Rule(ANYONE),
+    "static": Rule(ANYONE),
+    # One's own account.
+    "logout": Rule(USERS, while_must_change=True),
+    "account_password": Rule(USERS, while_must_change=True),
+    "api_me": Rule(USERS | {"terminal"}),
+    # Watching: the catalog is the city's, shared by every station.
+    "catalog": Rule(VIEWERS),
+    "item": Rule(VIEWERS),
+    "watch": Rule(VIEWERS),
+    "stream": Rule(VIEWERS),
+    "hls_playlist": Rule(VIEWERS),
+    "hls_segment": Rule(VIEWERS),
+    "hls_copied_segment": Rule(VIEWERS),
+    "poster": Rule(VIEWERS),
+    "api_subtitles": Rule(VIEWERS),
+    "subtitle": Rule(VIEWERS),
+    "search": Rule(VIEWERS),
+    "api_search": Rule(VIEWERS),
+    "api_items": Rule(VIEWERS),
+    "api_item": Rule(VIEWERS),
+    # The library's upkeep and the playback evidence.
+    "api_discs": Rule(STAFF),
+    "scan_errors": Rule(STAFF),
+    "api_scan_errors": Rule(STAFF),
+    "playbacks": Rule(STAFF),
+    "api_playbacks": Rule(STAFF),
+    # The organization tree, members and stations.
+    "org_home": Rule(STAFF),
+    "org_node": Rule(STAFF, "node"),
+    "org_add_child": Rule(EDITORS, "node"),
+    "org_rename": Rule(EDITORS, "node"),
+    "org_add_member": Rule(EDITORS, "node"),
+    "roster_export": Rule(STAFF, "node"),
+    "roster_import": Rule(EDITORS, "node", edit=True),
+    "roster_apply": Rule(EDITORS, "node"),
+    "member_page": Rule(USERS, "member"),
+    "member_update": Rule(EDITORS, "member"),
+    "station_page": Rule(STAFF, "node"),
+    "station_token": Rule(EDITORS, "node"),
+    "api_org": Rule(STAFF),
+    "api_node": Rule(STAFF, "node"),
+    "api_node_children": Rule(EDITORS, "node"),
+    "api_node_members": Rule(EDITORS, "node"),
+    "api_members": Rule(STAFF),
+    "api_member": Rule(USERS, "member"),
+    "api_users": Rule(ADMIN),
+}
+
+
+def rule_for(name: str) -> Rule | None:
+    return RULES.get(name)

@@ -1,0 +1,224 @@
+"""Who is asking (session cookie, station token, or no one) and the guard every route
+passes: its access rule (web/access.py), the forced password change, and CSRF."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from http.cookies import SimpleCookie
+from urllib.parse import quote, urlsplit
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from catalog import org
+from catalog.accounts import Limits, session_user
+from catalog.db import Database
+from catalog.errors import Forbidden, NotFound, Unauthorized, YuanjiaoError
+from catalog.models import OrgNode
+from catalog.scope import ANONYMOUS, GUEST, Kind, Principal
+from catalog.settings import Settings
+from web.access import Rule, rule_for
+
+SESSION_COOKIE = "yj_session"
+STATION_COOKIE = "yj_station"
+LOGIN_CSRF_COOKIE = "yj_csrf"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+MAX_FORM_BYTES = 12 << 20
+
+Endpoint = Callable[[Request], Response | Awaitable[Response]]
+
+
+def limits(settings: Settings) -> Limits:
+    return Limits(per_account=settings.login_failures_per_account,
+                  per_address=settings.login_failures_per_address,
+                  idle=timedelta(minutes=settings.session_idle_minutes),
+                  absolute=timedelta(hours=settings.session_hours))
+
+
+def _cookies(scope: Scope) -> dict[str, str]:
+    jar: SimpleCookie = SimpleCookie()
+    for name, value in scope.get("headers", ()):
+        if name == b"cookie":
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:  # a malformed cookie header is no identity, not an error
+                continue
+    return {key: morsel.value for key, morsel in jar.items()}
+
+
+def _query_token(scope: Scope) -> str:
+    from urllib.parse import parse_qs
+
+    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("station_token")
+    return values[0] if values else ""
+
+
+def resolve(db: Database, settings: Settings, session_id: str, token: str) -> Principal:
+    """The principal for these credentials: a signed-in user first, then a terminal."""
+    with db.transaction() as session:
+        if session_id:
+            signed = session_user(session, session_id, limits(settings))
+            if signed is not None:
+                node = session.get_one(OrgNode, signed.user.node_id)
+                return Principal(Kind.USER, signed.user, node, csrf=signed.csrf)
+        if token:
+            station = org.station_by_token(session, token)
+            if station is not None:
+                return Principal(Kind.TERMINAL, node=station, station=station)
+    return GUEST if settings.guest_viewing else ANONYMOUS
+
+
+class AuthMiddleware:
+    """Puts ``request.state.principal`` (and the ledger's member and station labels) on
+    every HTTP request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        app_state = scope["app"].state
+        cookies = _cookies(scope)
+        session_id = cookies.get(SESSION_COOKIE, "")
+        token = _query_token(scope) or cookies.get(STATION_COOKIE, "")
+        principal = ANONYMOUS
+        if session_id or token:
+            principal = await run_in_threadpool(resolve, app_state.db, app_state.settings,
+                                                session_id, token)
+        elif app_state.settings.guest_viewing:
+            principal = GUEST
+        state["principal"] = principal
+        state["member"] = principal.label or None
+        if principal.station is not None:
+            state["station"] = org.station_label(principal.station)
+        await self.app(scope, receive, send)
+
+
+def principal_of(request: Request) -> Principal:
+    principal = getattr(request.state, "principal", None)
+    return principal if isinstance(principal, Principal) else ANONYMOUS
+
+
+# ---- CSRF
+
+
+def _same_origin(request: Request) -> bool:
+    """An Origin (or, failing that, Referer) naming another site is refused; a request
+    with neither (old browsers, curl) relies on the token alone."""
+    claimed = request.headers.get("origin") or request.headers.get("referer")
+    if not claimed or claimed == "null":
+        return claimed is None
+    parts = urlsplit(claimed)
+    return (parts.scheme, parts.netloc) == (request.url.scheme, request.url.netloc)
+
+
+async def _submitted_token(request: Request) -> str:
+    header = request.headers.get("x-csrf-token")
+    if header:
+        return header
+    if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
+        raise YuanjiaoError("body_too_large", limit_mb=MAX_FORM_BYTES >> 20)
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        # Starlette keeps the parsed form on the request, which the endpoint receives.
+        value = (await request.form()).get("csrf")
+        return value if isinstance(value, str) else ""
+    return ""
+
+
+async def check_csrf(request: Request, principal: Principal) -> None:
+    expected = principal.csrf if principal.signed_in else request.cookies.get(LOGIN_CSRF_COOKIE)
+    if not _same_origin(request) or not expected:
+        raise Forbidden("csrf_failed")
+    if not secrets.compare_digest(await _submitted_token(request), expected):
+        raise Forbidden("csrf_failed")
+
+
+def login_csrf(request: Request) -> str:
+    """The double-submit token for forms used before signing in (the login form)."""
+    return request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
+
+
+def set_login_csrf(response: Response, request: Request, token: str) -> None:
+    if request.cookies.get(LOGIN_CSRF_COOKIE) != token:
+        response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
+                            secure=request.url.scheme == "https")
+
+
+# ---- the guard
+
+
+def _wants_page(request: Request) -> bool:
+    from web.errors import wants_json
+
+    return request.method == "GET" and not wants_json(request)
+
+
+def login_redirect(request: Request) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+
+def _check_object(request: Request, rule: Rule, principal: Principal) -> None:
+    """Objects named in the path must lie in the principal's part of the tree; outside
+    it they do not exist (404), so ids cannot be probed."""
+    from catalog.models import Member
+
+    db: Database = request.app.state.db
+    params = request.path_params
+    unsafe = request.method not in SAFE_METHODS
+    with db.session() as session:
+        if rule.scope == "node":
+            node = session.get(OrgNode, int(params["node_id"]))
+            if node is None or not principal.sees(node):
+                raise NotFound("node_not_found", node_id=params["node_id"])
+            if (unsafe or rule.edit) and not principal.edits(node):
+                raise Forbidden("forbidden")
+        elif rule.scope == "member":
+            member = session.get(Member, int(params["member_id"]))
+            home = session.get(OrgNode, member.org_id) if member else None
+            if member is None or home is None or not principal.sees_member(member, home):
+                raise NotFound("member_not_found", member_id=params["member_id"])
+            if (unsafe or rule.edit) and not principal.edits_member(home):
+                raise Forbidden("forbidden")
+
+
+def guarded(endpoint: Endpoint, name: str) -> Callable[[Request], Awaitable[Response]]:
+    """``endpoint`` behind the access rule declared for ``name``; none declared: no one."""
+    rule = rule_for(name)
+    is_async = inspect.iscoroutinefunction(endpoint)
+
+    @functools.wraps(endpoint)
+    async def guard(request: Request) -> Response:
+        principal = principal_of(request)
+        if rule is None:
+            raise Forbidden("forbidden")
+        if principal.role not in rule.roles:
+            if principal.signed_in:
+                raise Forbidden("forbidden")
+            if _wants_page(request):
+                return login_redirect(request)
+            raise Unauthorized("login_required")
+        user = principal.user
+        if user is not None and user.must_change_password and not rule.while_must_change:
+            if _wants_page(request):
+                return RedirectResponse("/account/password", status_code=303)
+            raise Forbidden("must_change_password")
+        if request.method not in SAFE_METHODS:
+            await check_csrf(request, principal)
+        if rule.scope:
+            await run_in_threadpool(_check_object, request, rule, principal)
+        if is_async:
+            return await endpoint(request)  # type: ignore[misc]
+        return await run_in_threadpool(endpoint, request)  # type: ignore[return-value]
+
+    return guard
