@@ -396,3 +396,17 @@ MESSAGES.update({
                               "revoked). Ask the station administrator for the new QR code."),
     "must_change_password": ("请先修改初始密码。", "Change your one-time password first."),
 })
+
+MESSAGES.update({
+    "node_path_not_found": ("找不到“{path}”中的“{name}”。用 yuanjiao org list 查看组织树。",
+                            "“{name}” in “{path}” not found. See the tree with "
+                            "yuanjiao org list."),
+    "user_added": ("已新建账号 {username}（{role}，{node}）。",
+                   "Added account {username} ({role}, {node})."),
+    "one_time_password": ("一次性密码：{password}（首次登录后须修改）",
+                          "One-time password: {password} (to be changed at first login)"),
+    "password_set": ("已重设 {username} 的密码，其所有登录已失效。",
+                     "Password of {username} set; all its sessions ended."),
+    "user_disabled": ("已停用账号 {username}。", "Disabled account {username}."),
+    "user_enabled": ("已恢复账号 {username}。", "Enabled account {username}."),
+})

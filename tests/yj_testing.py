@@ -73,3 +73,41 @@ def make_small_bad_library(root: Path) -> dict[str, str]:
     os.symlink("/etc/passwd", root / "密码.mp4")
     return {"空文件.mp4": "scan_empty", "其实是文本.avi": "scan_not_media",
             "密码.mp4": "scan_symlink_outside"}
+
+
+TEST_PASSWORD = "test-password-1"
+
+
+def ensure_user(db: Database, username: str, role: str = "inspector",
+                node_name: str | None = None) -> None:
+    """An account (password TEST_PASSWORD) at the city, or at the node named ``node_name``."""
+    from sqlalchemy import select
+
+    from catalog import accounts, org
+    from catalog.models import OrgNode, User
+
+    with db.transaction() as session:
+        if session.scalar(select(User.id).where(User.username == username)):
+            return
+        root = org.ensure_city(session)
+        node = root if node_name is None else session.scalars(
+            select(OrgNode).where(OrgNode.name == node_name)).one()
+        accounts.create_user(session, username, TEST_PASSWORD, accounts.Role(role), node)
+
+
+def sign_in(client: Any, db: Database | None = None, username: str = "test-inspector",
+            role: str = "inspector", password: str = TEST_PASSWORD) -> str:
+    """Sign ``client`` (a TestClient or an httpx.Client) in through the login form, making
+    the account first when ``db`` is given; returns the session's CSRF token."""
+    import re
+
+    if db is not None:
+        ensure_user(db, username, role)
+    form = client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert token, form.text[:500]
+    done = client.post("/login", data={"csrf": token.group(1), "username": username,
+                                       "password": password, "next": "/api/me"},
+                       follow_redirects=True)
+    assert done.status_code == 200, done.text[:500]
+    return str(done.json()["csrf"])

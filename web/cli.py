@@ -15,6 +15,7 @@ from catalog.errors import ConfigError, YuanjiaoError
 from catalog.messages import message
 from catalog.settings import load_settings
 from catalog.themes import parse_theme, theme_label
+from web.cli_accounts import demo_accounts, org_group, user
 from web.cli_base import (  # noqa: F401  (re-exported for the commands and tests)
     EXIT_INTERRUPTED,
     EXIT_NOT_FOUND,
@@ -288,6 +289,9 @@ def _clock(seconds: float | None) -> str:
 
 
 cli.add_command(ledger)
+cli.add_command(user)
+cli.add_command(org_group)
+cli.add_command(demo_accounts)
 
 
 def main() -> None:
