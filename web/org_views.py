@@ -182,10 +182,14 @@ async def station_token(request: Request) -> Response:
         station = org.get_node(session, node_id)
         if station.kind != Kind.STATION:
             raise NotFound("node_not_found", node_id=node_id)
-        if form.get("action") == "revoke":
+        action = form.get("action")
+        if action == "revoke":
             org.revoke_token(station)
-        else:
+        elif action == "renew":
             org.issue_token(station)
+        else:
+            raise BadRequest("bad_page", name="action", value=str(action),
+                             expected="renew, revoke")
     return RedirectResponse(request.app.url_path_for("station_page", node_id=node_id),
                             status_code=303)
 

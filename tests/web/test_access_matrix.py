@@ -1,0 +1,270 @@
+"""Every route, tried by anonymous, a station terminal and every role, on objects inside
+and outside the caller's part of the tree; each allowed or refused as intended.
+
+The expectations below are written out independently of web/access.py: a change there
+that lets someone see what they should not makes this test fail.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from starlette.routing import Mount, Route
+from starlette.testclient import TestClient
+from yj_testing import make_settings
+
+from catalog import demo_org
+from catalog.db import Database
+from catalog.models import Member, OrgNode
+from web.access import RULES
+from web.app import create_app, route
+
+# What each route needs, written from the issue (roles, subtree), not read from RULES.
+PUBLIC, VIEWER, STAFF, ADMIN_ONLY = "public", "viewer", "staff", "admin"
+SELF, SELF_OR_TERMINAL = "self", "self_or_terminal"
+NODE_READ, NODE_EDIT = "node_read", "node_edit"
+# Member routes: read; edit where members may ask (API: scope first); edit for editors only.
+MEMBER_READ, MEMBER_EDIT, EDITOR_MEMBER_EDIT = "member_r", "member_w", "editor_member_w"
+
+# route name → (category, method, path template, form data)
+ROUTES: dict[str, tuple[str, str, str, dict[str, str] | None]] = {
+    "login": (PUBLIC, "GET", "/login", None),
+    "healthz": (PUBLIC, "GET", "/healthz", None),
+    "station_link": (PUBLIC, "GET", "/t/{token}", None),
+    "static": (PUBLIC, "GET", "/static/site.css", None),
+    "logout": (SELF, "POST", "/logout", {}),
+    "account_password": (SELF, "GET", "/account/password", None),
+    "api_me": (SELF_OR_TERMINAL, "GET", "/api/me", None),
+    "catalog": (VIEWER, "GET", "/", None),
+    "item": (VIEWER, "GET", "/items/{item}", None),
+    "watch": (VIEWER, "GET", "/watch/{item}", None),
+    "stream": (VIEWER, "GET", "/stream/{item}", None),
+    "hls_playlist": (VIEWER, "GET", "/hls/999999/main.m3u8", None),
+    "hls_segment": (VIEWER, "GET", "/hls/999999/0.ts", None),
+    "hls_copied_segment": (VIEWER, "GET", "/hls/999999/c0.ts", None),
+    "poster": (VIEWER, "GET", "/posters/999999.jpg", None),
+    "api_subtitles": (VIEWER, "GET", "/api/items/{item}/subtitles", None),
+    "subtitle": (VIEWER, "GET", "/subtitles/999999/0.vtt", None),
+    "search": (VIEWER, "GET", "/search?q=水稻", None),
+    "api_search": (VIEWER, "GET", "/api/search?q=shuidao", None),
+    "api_items": (VIEWER, "GET", "/api/items", None),
+    "api_item": (VIEWER, "GET", "/api/items/{item}", None),
+    "api_discs": (STAFF, "GET", "/api/discs", None),
+    "scan_errors": (STAFF, "GET", "/scan-errors", None),
+    "api_scan_errors": (STAFF, "GET", "/api/scan-errors", None),
+    "playbacks": (STAFF, "GET", "/playbacks", None),
+    "api_playbacks": (STAFF, "GET", "/api/playbacks", None),
+    "org_home": (STAFF, "GET", "/org", None),
+    "api_org": (STAFF, "GET", "/api/org", None),
+    "api_members": (STAFF, "GET", "/api/members", None),
+    "api_users": (ADMIN_ONLY, "GET", "/api/users", None),
+    "org_node": (NODE_READ, "GET", "/org/{org}", None),
+    "roster_export": (NODE_READ, "GET", "/org/{org}/roster.xlsx", None),
+    "station_page": (NODE_READ, "GET", "/stations/{station}", None),
+    "api_node": (NODE_READ, "GET", "/api/org/{org}", None),
+    # Edits carry data that fails validation after the guard (400): nothing changes.
+    "org_add_child": (NODE_EDIT, "POST", "/org/{org}/children", {"name": ""}),
+    "org_rename": (NODE_EDIT, "POST", "/org/{org}/rename", {"name": ""}),
+    "org_add_member": (NODE_EDIT, "POST", "/org/{org}/members", {"name": ""}),
+    "roster_import": (NODE_EDIT, "GET", "/org/{org}/import", None),
+    "roster_apply": (NODE_EDIT, "POST", "/org/{org}/import/apply", {"token": "x"}),
+    "station_token": (NODE_EDIT, "POST", "/stations/{station}/token", {"action": "check"}),
+    "api_node_children": (NODE_EDIT, "POST", "/api/org/{org}/children", {"name": ""}),
+    "api_node_members": (NODE_EDIT, "POST", "/api/org/{org}/members", {"name": ""}),
+    "member_page": (MEMBER_READ, "GET", "/members/{member}", None),
+    "api_member": (MEMBER_READ, "GET", "/api/members/{member}", None),
+    "member_update": (EDITOR_MEMBER_EDIT, "POST", "/members/{member}/edit", {"name": ""}),
+}
+# Extra methods of routes above, tried too.
+EXTRA = [("roster_import", NODE_EDIT, "POST", "/org/{org}/import", {}),
+         ("api_member", MEMBER_EDIT, "PUT", "/api/members/{member}", {"name": ""})]
+
+# Who asks: (username or pseudo-role, role, the scope's kind)
+CALLERS = ["anonymous", "terminal", "admin", "inspector", "chengguan", "dongcun", "zhangsan"]
+ROLE = {"admin": "admin", "inspector": "inspector", "chengguan": "town_organizer",
+        "dongcun": "station_admin", "zhangsan": "member"}
+STAFF_USERS = {"admin", "inspector", "chengguan", "dongcun"}
+EDITOR_USERS = {"admin", "chengguan", "dongcun"}
+CITY_WIDE = {"admin", "inspector"}
+
+# Targets: "near" lies inside every caller's subtree (东村, 张三 himself); "far" outside
+# the town and station callers' (河西村, 吴十); "neighbour" is 张三's fellow member 李四.
+SIDES = ["near", "far", "neighbour"]
+
+
+def expected(category: str, caller: str, side: str) -> str:
+    """allowed, login (401), forbidden (403) or hidden (404)."""
+    signed_in = caller in ROLE
+    refused = "forbidden" if signed_in else "login"
+    if category == PUBLIC:
+        return "allowed"
+    if category == VIEWER:
+        return "login" if caller == "anonymous" else "allowed"
+    if category == SELF:
+        return "allowed" if signed_in else "login"
+    if category == SELF_OR_TERMINAL:
+        return "allowed" if signed_in or caller == "terminal" else "login"
+    if category == ADMIN_ONLY:
+        return "allowed" if caller == "admin" else refused
+    if category == STAFF:
+        return "allowed" if caller in STAFF_USERS else refused
+    if category in (NODE_READ, NODE_EDIT):
+        allowed_roles = STAFF_USERS if category == NODE_READ else EDITOR_USERS
+        if caller not in allowed_roles:
+            return refused
+        if side == "far" and caller not in CITY_WIDE:
+            return "hidden"
+        return "allowed"
+    # members
+    if category == EDITOR_MEMBER_EDIT and caller not in EDITOR_USERS:
+        return refused if caller not in STAFF_USERS else "forbidden"
+    if caller == "zhangsan":
+        if side != "near":
+            return "hidden"
+        return "allowed" if category == MEMBER_READ else "forbidden"
+    if caller not in STAFF_USERS:
+        return refused
+    if side == "far" and caller not in CITY_WIDE:
+        return "hidden"
+    if category == MEMBER_EDIT and caller not in EDITOR_USERS:
+        return "forbidden"
+    return "allowed"
+
+
+def outcome(response: Any) -> str:
+    assert response.status_code < 500, response.text[:300]
+    if response.status_code == 401:
+        assert response.json()["error"] == "login_required"
+        return "login"
+    if response.status_code == 403:
+        assert response.json()["error"] == "forbidden", response.text[:200]
+        return "forbidden"
+    json_body = response.headers.get("content-type", "").startswith("application/json")
+    if (response.status_code == 404 and json_body
+            and response.json()["error"] in ("node_not_found", "member_not_found")):
+        return "hidden"
+    return "allowed"
+
+
+@dataclass
+class World:
+    client: TestClient
+    db: Database
+    ids: dict[str, dict[str, int]]
+    token: str
+    sessions: dict[str, tuple[dict[str, str], str]]  # caller → (cookies, csrf)
+
+
+def _login(client: TestClient, username: str) -> tuple[dict[str, str], str]:
+    client.cookies.clear()
+    form = client.get("/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert csrf
+    done = client.post("/login", data={"csrf": csrf.group(1), "username": username,
+                                       "password": demo_org.DEMO_PASSWORD, "next": "/api/me"})
+    assert done.status_code == 200, done.text[:300]
+    return dict(client.cookies.items()), done.json()["csrf"]
+
+
+@pytest.fixture
+def world(tmp_path: Any, db_url: str, demo_library: Any) -> Iterator[World]:
+    from indexer.pipeline import Scanner
+
+    settings = make_settings(tmp_path / "data", db_url, guest_viewing=False)
+    db = Database.open(settings)
+    Scanner(db, settings).scan([demo_library])
+    with db.transaction() as session:
+        nodes = demo_org.build(session)
+        member = {m.name: m.id for m in session.scalars(select(Member))}
+        far_station = session.get_one(OrgNode, nodes["河西村站点"].id)
+        token = far_station.station_token or ""
+        ids = {"near": {"org": nodes["东村党支部"].id, "station": nodes["东村站点"].id,
+                        "member": member["张三"]},
+               "far": {"org": nodes["河西村党支部"].id, "station": nodes["河西村站点"].id,
+                       "member": member["吴十"]},
+               "neighbour": {"org": nodes["东村党支部"].id, "station": nodes["东村站点"].id,
+                             "member": member["李四"]}}
+    app = create_app(settings, db)
+    with TestClient(app, headers={"accept": "application/json"}) as client:
+        item = client.get("/api/items?station_token=" + token).json()["items"][0]["id"]
+        for side in ids.values():
+            side["item"] = item
+        sessions = {name: _login(client, name) for name in ROLE}
+        sessions["terminal"] = ({}, "")
+        sessions["anonymous"] = ({}, "")
+        yield World(client, db, ids, token, sessions)
+    db.close()
+
+
+def _ask(world: World, caller: str, method: str, template: str, data: dict[str, str] | None,
+         side: str) -> Any:
+    cookies, csrf = world.sessions[caller]
+    client = world.client
+    client.cookies.clear()
+    for name, value in cookies.items():
+        client.cookies.set(name, value)
+    path = template.format(token=world.token, **world.ids[side])
+    if caller == "terminal":
+        path += ("&" if "?" in path else "?") + "station_token=" + world.token
+    if method == "GET":
+        return client.get(path, follow_redirects=False)
+    headers = {"x-csrf-token": csrf} if csrf else {}
+    if method == "PUT":
+        return client.put(path, json=data or {}, headers=headers)
+    return client.request(method, path, data=data, headers=headers, follow_redirects=False)
+
+
+def test_every_route_has_a_rule_and_a_row_here() -> None:
+    app = create_app(make_settings(__import__("pathlib").Path("/nonexistent"), "sqlite://"))
+    names = {r.name for r in app.routes if isinstance(r, Route | Mount)}
+    assert names - set(RULES) == set(), "routes without an access rule (web/access.py)"
+    assert names - set(ROUTES) == set(), "routes missing from this matrix"
+    assert set(RULES) - names == set(), "rules for routes that do not exist"
+
+
+def test_a_route_without_a_rule_refuses_everyone(world: World) -> None:
+    async def secret(request: Any) -> Any:
+        raise AssertionError("reached")
+
+    routes = world.client.app.router.routes  # type: ignore[attr-defined]
+    routes.append(route("/undeclared", secret, "undeclared"))
+    for caller in CALLERS:
+        response = _ask(world, caller, "GET", "/undeclared", None, "near")
+        assert outcome(response) in ("forbidden", "login"), caller
+
+
+def test_role_route_matrix(world: World) -> None:
+    rows = [(name, *spec) for name, spec in ROUTES.items() if name != "logout"] + EXTRA
+    wrong = []
+    tried = 0
+    for name, category, method, template, data in rows:
+        scoped = category in (NODE_READ, NODE_EDIT, MEMBER_READ, MEMBER_EDIT, EDITOR_MEMBER_EDIT)
+        sides = SIDES if scoped else ["near"]
+        for side in sides:
+            for caller in CALLERS:
+                got = outcome(_ask(world, caller, method, template, data, side))
+                want = expected(category, caller, side)
+                tried += 1
+                if got != want:
+                    wrong.append(f"{method} {name} [{side}] as {caller}: {got}, want {want}")
+    assert not wrong, "\n".join(wrong)
+    assert tried > 300
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_logout_needs_a_session(world: World, caller: str) -> None:
+    got = outcome(_ask(world, caller, "POST", "/logout", {}, "near"))
+    assert got == expected(SELF, caller, "near")
+
+
+def test_pages_send_the_anonymous_to_the_login_page(world: World) -> None:
+    world.client.cookies.clear()
+    response = world.client.get("/org/1", headers={"accept": "text/html"},
+                                follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/org/1"
