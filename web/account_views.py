@@ -48,11 +48,14 @@ def _set_session_cookie(response: Response, request: Request, raw_id: str) -> No
 
 def _login_form(request: Request, status: int = 200, error: str = "",
                 username: str = "") -> Response:
-    token = login_csrf(request)
+    principal = principal_of(request)
+    # Signed in already (signing in as someone else): the session's token guards the form.
+    token = principal.csrf if principal.signed_in else login_csrf(request)
     response = render(request, "login.html", csrf=token, error=error, username=username,
                       next=_safe_next(request.query_params.get("next")))
     response.status_code = status
-    set_login_csrf(response, request, token)
+    if not principal.signed_in:
+        set_login_csrf(response, request, token)
     return response
 
 
