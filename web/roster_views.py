@@ -73,7 +73,10 @@ async def roster_import(request: Request) -> Response:
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise BadRequest("roster_bad_type", filename="—")
-    data = await upload.read(roster.MAX_BYTES + 1)
+    try:
+        data = await upload.read(roster.MAX_BYTES + 1)
+    finally:
+        await upload.close()
     name = upload.filename
     rows = roster.read_table(data, name)
     suffix = "xlsx" if name.lower().endswith(".xlsx") else "csv"
