@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
+from yj_testing import sign_in
 
 from catalog import library
 from catalog.db import Database
@@ -103,6 +104,7 @@ def test_api_shows_discs_and_each_items_disc(db: Database, settings: Settings,
                                              disc_root: Path) -> None:
     Scanner(db, settings).scan([disc_root])
     with TestClient(create_app(settings, db)) as client:
+        sign_in(client, db)
         discs = client.get("/api/discs").json()
         listed = client.get("/api/items", params={"per_page": 200}).json()["items"]
         page = client.get("/")

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
-from yj_testing import make_small_bad_library
+from yj_testing import make_small_bad_library, sign_in
 
 from catalog import library
 from catalog.db import Database
@@ -42,6 +42,13 @@ def client(settings: Settings, db: Database) -> Iterator[TestClient]:
     """The app as deployed: it opens (and migrates) its own database at start-up."""
     with TestClient(create_app(settings)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def staff_client(client: TestClient, db: Database) -> TestClient:
+    """The client signed in as an inspector: scan errors are for staff."""
+    sign_in(client, db)
+    return client
 
 
 @pytest.fixture
@@ -212,7 +219,8 @@ def test_item_id_beyond_the_database_integer_range_is_not_found(settings: Settin
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_scan_errors_carry_reason_and_message(tmp_path: Path, db: Database, settings: Settings,
-                                              client: TestClient, lang: str) -> None:
+                                              staff_client: TestClient, lang: str) -> None:
+    client = staff_client
     root = tmp_path / "bad" / "库"
     expected = make_small_bad_library(root)
     result = Scanner(db, settings).scan([root])
@@ -230,8 +238,8 @@ def test_scan_errors_carry_reason_and_message(tmp_path: Path, db: Database, sett
             assert "/etc/passwd" in error["message"]
 
 
-def test_no_scan_errors_is_an_empty_list(client: TestClient) -> None:
-    assert client.get("/api/scan-errors").json() == {"errors": [], "total": 0}
+def test_no_scan_errors_is_an_empty_list(staff_client: TestClient) -> None:
+    assert staff_client.get("/api/scan-errors").json() == {"errors": [], "total": 0}
 
 
 # /healthz

@@ -29,7 +29,8 @@ def test_every_reported_row_survives_kill_9(tmp_path: Path, demo_library: Path) 
     for n, clip in enumerate(sorted((demo_library / "先进适用科技").glob("*.mp4"))):
         shutil.copy(clip, root / f"{n}.mp4")
     env = os.environ | {"YUANJIAO_DATA_DIR": str(tmp_path / "data"),
-                        "YUANJIAO_STATION": "XC-012", "YUANJIAO_PLAYBACK_IDLE_SECONDS": "0.2"}
+                        "YUANJIAO_STATION": "XC-012", "YUANJIAO_PLAYBACK_IDLE_SECONDS": "0.2",
+                        "YUANJIAO_GUEST_VIEWING": "true"}
     cli = [sys.executable, "-m", "web.cli"]
     subprocess.run([*cli, "scan", "-q", str(root)], env=env, check=True, capture_output=True)
     rng = random.Random(9)

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from yj_testing import TEST_PASSWORD, sign_in
 
 from catalog.playbacks import Spans
 
@@ -54,9 +55,12 @@ def test_forty_clients_stay_within_the_memory_bound(tmp_path: Path, demo_library
     for n in range(CLIENTS // 2 + 1):  # one more for the client beyond the slots
         shutil.copy(tmp_path / "long.avi", root / f"报告{n:02d}.avi")
     env = os.environ | {"YUANJIAO_DATA_DIR": str(tmp_path / "data"),
-                        "YUANJIAO_STATION": "XC-012", "YUANJIAO_PLAYBACK_IDLE_SECONDS": "10"}
+                        "YUANJIAO_STATION": "XC-012", "YUANJIAO_PLAYBACK_IDLE_SECONDS": "10",
+                        "YUANJIAO_GUEST_VIEWING": "true"}
     cli = [sys.executable, "-m", "web.cli"]
     subprocess.run([*cli, "scan", "-q", str(root)], env=env, check=True, capture_output=True)
+    subprocess.run([*cli, "user", "add", "checker", "--role", "inspector", "--password",
+                    TEST_PASSWORD], env=env, check=True, capture_output=True)
     port = 18000 + os.getpid() % 1000
     with (tmp_path / "server.log").open("w") as log:
         server = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env,
@@ -75,7 +79,9 @@ def test_forty_clients_stay_within_the_memory_bound(tmp_path: Path, demo_library
         result = _run_clients(base, direct, transcoded[:-1], transcoded[-1], server.pid)
         left = _ffmpeg_left_after(server.pid, 30)
         time.sleep(12)  # past the idle window: every playback has closed
-        playbacks = httpx.get(f"{base}/api/playbacks").json()["playbacks"]
+        with httpx.Client(base_url=base) as inspector:
+            sign_in(inspector, None, "checker")
+            playbacks = inspector.get("/api/playbacks").json()["playbacks"]
     finally:
         server.terminate()
         server.wait(10)

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from starlette.testclient import TestClient
-from yj_testing import make_small_bad_library
+from yj_testing import make_small_bad_library, sign_in
 
 from catalog import library
 from catalog.db import Database
@@ -126,6 +126,13 @@ def demo_items(db: Database, settings: Settings, demo_library: Path) -> dict[str
 def client(settings: Settings, db: Database) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def staff_client(client: TestClient, db: Database) -> TestClient:
+    """The client signed in as an inspector: scan errors are for staff."""
+    sign_in(client, db)
+    return client
 
 
 # the catalog page
@@ -282,8 +289,9 @@ def test_item_page_beyond_the_database_integer_range_is_not_found(settings: Sett
 # scan errors
 
 
-def test_scan_errors_page_shows_chinese_reasons(tmp_path: Path, db: Database,
-                                                settings: Settings, client: TestClient) -> None:
+def test_scan_errors_page_shows_chinese_reasons(
+        tmp_path: Path, db: Database, settings: Settings, staff_client: TestClient) -> None:
+    client = staff_client
     root = tmp_path / "bad" / "库"
     expected = make_small_bad_library(root)
     Scanner(db, settings).scan([root])
@@ -298,8 +306,8 @@ def test_scan_errors_page_shows_chinese_reasons(tmp_path: Path, db: Database,
     assert "无法识别为音视频：" in text
 
 
-def test_scan_errors_page_when_there_are_none(client: TestClient) -> None:
-    response = client.get("/scan-errors")
+def test_scan_errors_page_when_there_are_none(staff_client: TestClient) -> None:
+    response = staff_client.get("/scan-errors")
     assert response.status_code == 200
     assert "没有扫描错误。" in response.text
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import closing
 from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from yj_testing import make_settings, running_server
+from yj_testing import make_settings, running_server, sign_in
 
 from catalog.db import Database
 from catalog.settings import Settings
@@ -22,6 +23,13 @@ pytestmark = pytest.mark.ffmpeg
 def served_settings(settings: Settings, **more: object) -> Settings:
     return make_settings(settings.data_dir, settings.db_url, station="XC-012",
                          playback_idle_seconds=0.5, **more)
+
+
+def inspector(url: str, db: Database) -> httpx.Client:
+    """A browser signed in as an inspector: the playback log is for staff."""
+    client = httpx.Client(base_url=url)
+    sign_in(client, db)
+    return client
 
 
 def wait_closed(client: httpx.Client, count: int) -> list[dict[str, object]]:
@@ -54,14 +62,16 @@ def test_requests_become_playbacks_with_their_seconds(
         avi = items["政治理论/形势与政策报告会.avi"]
         client.get(f"/hls/{avi['id']}/main.m3u8")
         client.get(f"/hls/{avi['id']}/0.ts", timeout=60)
-        found = wait_closed(client, 3)
-        page = client.get("/playbacks")
-        csv_text = client.get("/api/playbacks?format=csv").text
-        english = client.get("/playbacks?lang=en")  # (remembered by a cookie from now on)
-        filtered = client.get(f"/api/playbacks?item={avi['id']}").json()
+        staff = inspector(url, db)
+        found = wait_closed(staff, 3)
+        page = staff.get("/playbacks")
+        csv_text = staff.get("/api/playbacks?format=csv").text
+        english = staff.get("/playbacks?lang=en")  # (remembered by a cookie from now on)
+        filtered = staff.get(f"/api/playbacks?item={avi['id']}").json()
         tomorrow = (date.today() + timedelta(days=2)).isoformat()
-        none = client.get(f"/api/playbacks?from={tomorrow}").json()
-        bad = client.get("/api/playbacks?from=yesterday")
+        none = staff.get(f"/api/playbacks?from={tomorrow}").json()
+        bad = staff.get("/api/playbacks?from=yesterday")
+        staff.close()
     by_agent = {(p["item_id"], p["method"], p["seconds"]) for p in found}
     half = round(rice["duration"] / 2)
     assert by_agent == {(rice["id"], "direct", half),
@@ -88,36 +98,37 @@ def test_terminal_lines_can_be_json(db: Database, settings: Settings, demo_libra
             httpx.Client(base_url=url) as client:
         first = client.get("/api/items").json()["items"][0]
         client.get(f"/stream/{first['id']}")
-        wait_closed(client, 1)
+        with closing(inspector(url, db)) as staff:
+            wait_closed(staff, 1)
     events = [json.loads(line) for line in capfd.readouterr().out.splitlines()
               if line.startswith("{")]
     assert [e["event"] for e in events] == ["playback.open", "playback.close"]
     assert events[0]["title"] == first["title"] and events[1]["open_seq"] == events[0]["seq"]
 
 
-def test_a_known_member_is_named_in_the_playback(db: Database, settings: Settings,
-                                                 demo_library: Path) -> None:
-    # Sign-in comes with the accounts issue; whatever identifies the member puts them in
-    # request.state.member (here a stand-in in front of the app), and the playback row
-    # names them.
-    from yj_testing import running_app
-
+def test_a_signed_in_member_and_a_station_terminal_are_named_in_the_playback(
+        db: Database, settings: Settings, demo_library: Path) -> None:
+    from catalog import demo_org
     from catalog.ledger import rows
-    from web.app import create_app
+    from catalog.models import OrgNode
 
     Scanner(db, settings).scan([demo_library])
-    app = create_app(served_settings(settings), db)
-
-    async def signed_in(scope, receive, send):  # type: ignore[no-untyped-def]
-        if scope["type"] == "http" and "member=" in scope["query_string"].decode():
-            scope.setdefault("state", {})["member"] = "张三"
-        await app(scope, receive, send)
-
-    with running_app(signed_in) as url, httpx.Client(base_url=url) as client:
-        first = client.get("/api/items").json()["items"][0]
-        client.get(f"/stream/{first['id']}?member=1", headers={"Range": "bytes=0-99"})
-        client.get(f"/stream/{first['id']}", headers={"Range": "bytes=0-99"})
-        wait_closed(client, 2)
+    with db.transaction() as session:
+        nodes = demo_org.build(session)
+        token = session.get_one(OrgNode, nodes["东村站点"].id).station_token
+    with running_server(served_settings(settings), db) as url, \
+            httpx.Client(base_url=url) as member, httpx.Client(base_url=url) as tv, \
+            httpx.Client(base_url=url) as guest:
+        sign_in(member, None, "zhangsan", password=demo_org.DEMO_PASSWORD)
+        # The QR code's link: the TV keeps the token as a cookie.
+        assert tv.get(f"/t/{token}", follow_redirects=True).status_code == 200
+        first = guest.get("/api/items").json()["items"][0]
+        for browser in (member, tv, guest):
+            browser.get(f"/stream/{first['id']}", headers={"Range": "bytes=0-99"})
+        with closing(inspector(url, db)) as staff:
+            found = wait_closed(staff, 3)
     with db.engine.connect() as connection:
         opened = [e.data for e in rows(connection, "XC-012") if e.kind == "playback.open"]
-    assert sorted(str(d["member"]) for d in opened) == ["None", "张三"]
+    assert sorted((str(d["member"]), d["station"]) for d in opened) == [
+        ("None", "CG-001"), ("None", "XC-012"), ("user:zhangsan", "XC-012")]
+    assert sorted(p["station"] for p in found) == ["CG-001", "XC-012", "XC-012"]
