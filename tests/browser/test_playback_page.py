@@ -8,15 +8,24 @@ from typing import Any
 
 import pytest
 from test_watch_page import item_id, wait_playing
+from yj_testing import TEST_PASSWORD, ensure_user
+
+from catalog.db import Database
 
 pytestmark = [pytest.mark.ffmpeg, pytest.mark.browser]
 
 
 def test_a_playback_in_the_browser_shows_on_the_log_page(browser: Any, live_server: str,
-                                                         tmp_path: Path) -> None:
+                                                         db: Database, tmp_path: Path) -> None:
     watched = item_id(live_server, "先进适用科技/rice.mp4")
     page = browser.new_page(locale="zh-CN", viewport={"width": 1366, "height": 768},
                             accept_downloads=True)
+    ensure_user(db, "inspector-1")  # the playback log is for staff: sign in first
+    page.goto(f"{live_server}/login")
+    page.get_by_label("用户名").fill("inspector-1")
+    page.get_by_label("密码").fill(TEST_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server}/")
     page.goto(f"{live_server}/watch/{watched}")
     title = page.locator("h1").inner_text()
     page.evaluate("document.getElementById('player').muted = true")
