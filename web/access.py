@@ -37,7 +37,7 @@ RULES: dict[str, Rule] = {
     # One's own account.
     "logout": Rule(USERS, while_must_change=True),
     "account_password": Rule(USERS, while_must_change=True),
-    "api_me": Rule(USERS | {"terminal"}),
+    "api_me": Rule(USERS | {"terminal"}, while_must_change=True),
     # Watching: the catalog is the city's, shared by every station.
     "catalog": Rule(VIEWERS),
     "item": Rule(VIEWERS),

@@ -158,9 +158,12 @@ def set_login_csrf(response: Response, request: Request, token: str) -> None:
 
 
 def _wants_page(request: Request) -> bool:
+    """A browser navigating (it asks for HTML) is sent to the login page; a player, a
+    script or an API client gets a 401 it can act on."""
     from web.errors import wants_json
 
-    return request.method == "GET" and not wants_json(request)
+    return (request.method == "GET" and "text/html" in request.headers.get("accept", "")
+            and not wants_json(request))
 
 
 def login_redirect(request: Request) -> Response:

@@ -203,3 +203,63 @@ def test_every_unsafe_request_without_a_csrf_token_is_refused(
         assert renamed.status_code == 303
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(LoginSession)) == 1
+
+
+def test_a_one_time_password_must_be_changed_first(town: tuple[Settings, Database]) -> None:
+    from catalog import accounts
+
+    settings, db = town
+    with db.transaction() as session:
+        accounts.set_password(session, accounts.find_user(session, "hexi"), "one-time-pass-1",
+                              must_change=True)
+    with TestClient(create_app(settings, db)) as client:
+        session_id = issued(log_in(client, "hexi", "one-time-pass-1"))
+        headers = {"cookie": f"yj_session={session_id}"}
+        client.cookies.clear()
+        page = client.get("/org", headers=headers | {"accept": "text/html"},
+                          follow_redirects=False)
+        assert page.status_code == 303 and page.headers["location"] == "/account/password"
+        api = client.get("/api/org", headers=headers)
+        assert api.status_code == 403 and api.json()["error"] == "must_change_password"
+        assert client.get("/api/me", headers=headers).json()["user"]["must_change_password"]
+        changed = client.post("/account/password", headers=headers, data={
+            "csrf": csrf_of(client, session_id), "current": "one-time-pass-1",
+            "new": "my-own-password", "again": "my-own-password"}, follow_redirects=False)
+        client.cookies.clear()
+        assert client.get("/api/org", headers={"cookie": f"yj_session={issued(changed)}"}
+                          ).status_code == 200
+
+
+def test_a_renewed_or_revoked_station_token_opens_nothing(
+        town: tuple[Settings, Database]) -> None:
+    from catalog.models import OrgNode
+
+    settings, db = town
+    with db.session() as session:
+        station = session.scalars(select(OrgNode).where(OrgNode.code == "CG-001")).one()
+        old = station.station_token
+    with TestClient(create_app(settings, db)) as client:
+        assert client.get(f"/api/me?station_token={old}").json()["role"] == "terminal"
+        client.cookies.clear()
+        session_id = issued(log_in(client, "dongcun"))
+        headers = {"cookie": f"yj_session={session_id}"}
+        client.cookies.clear()
+        page = client.get(f"/stations/{station.id}", headers=headers)
+        assert "<svg" in page.text and f"/t/{old}" in page.text
+        csrf = csrf_of(client, session_id)
+        client.cookies.clear()
+        client.post(f"/stations/{station.id}/token", headers=headers,
+                    data={"csrf": csrf, "action": "renew"})
+        client.cookies.clear()
+        assert client.get(f"/api/me?station_token={old}").status_code == 401
+        assert client.get(f"/t/{old}", follow_redirects=False).status_code == 404
+        new = re.search(r"/t/([\w-]+)", client.get(f"/stations/{station.id}",
+                                                     headers=headers).text)
+        assert new and new.group(1) != old
+        assert client.get(f"/api/me?station_token={new.group(1)}").status_code == 200
+        client.cookies.clear()
+        client.post(f"/stations/{station.id}/token", headers=headers,
+                    data={"csrf": csrf, "action": "revoke"})
+        client.cookies.clear()
+        assert client.get(f"/api/me?station_token={new.group(1)}").status_code == 401
+        assert "没有有效令牌" in client.get(f"/stations/{station.id}", headers=headers).text
