@@ -86,6 +86,8 @@ def test_every_page_escapes_what_people_and_files_are_called(
     with TestClient(create_app(settings)) as client:
         sign_in(client, None, "boss")
         assert client.get(f"/api/members/{ids['member_id']}").json()["name"] == evil(7)
-        with Database.open(settings).session() as session:
-            assert session.scalars(select(OrgNode.name).where(OrgNode.id == ids["town"])
-                                   ).one() == evil(4)
+    again = Database.open(settings)
+    with again.session() as session:
+        assert session.scalars(select(OrgNode.name).where(OrgNode.id == ids["town"])
+                               ).one() == evil(4)
+    again.close()
