@@ -410,3 +410,50 @@ MESSAGES.update({
     "user_disabled": ("已停用账号 {username}。", "Disabled account {username}."),
     "user_enabled": ("已恢复账号 {username}。", "Enabled account {username}."),
 })
+
+MESSAGES.update({
+    "rule_length": (
+        "活动时长 {minutes} 分钟（播放加讨论），不足半天的 {min} 分钟。请添加课件或延长讨论。",
+                    "The session lasts {minutes} minutes (playback and discussion), short of "
+                    "the half day of {min}. Add items or discussion time."),
+    "rule_themes": ("播放列表只涉及 {count} 个学习主题，至少应有 2 个（专题活动除外）。",
+                    "The playlist covers {count} learning theme(s); at least 2 are needed "
+                    "(special sessions excepted)."),
+    "rule_must_watch": ("必看课件《{title}》须在 {deadline} 前收看，尚未排入。",
+                        "Must-watch “{title}” is due by {deadline} and is not scheduled."),
+    "rule_missing": ("课件《{title}》已不在课件库中（文件丢失）。",
+                     "“{title}” is no longer in the library (its file is missing)."),
+    "rule_unplayable": ("课件《{title}》是文档或没有时长，不能自动播放。",
+                        "“{title}” is a document or has no duration; it cannot play by itself."),
+    "rule_overlap": ("与本站点的另一场活动《{title}》时间重叠。",
+                     "Overlaps “{title}”, another session at this station."),
+    "rule_notice": ("活动通知尚未在开始前发布。", "The notice is not published before the start."),
+    "bad_session_kind": ("活动类型“{value}”无效，应为：{expected}。",
+                         "Unknown session kind “{value}”; use one of: {expected}."),
+    "bad_topic": ("讨论议题“{value}”无效，应为：{expected}。",
+                  "Unknown topic “{value}”; use one of: {expected}."),
+    "bad_rule": ("活动日规则“{value}”无效。例：day:10（每月10日）、ending:6（每月6日）、"
+                 "weekday:2:0（每月第二个星期一）。",
+                 "Activity-day rule “{value}” is invalid. Examples: day:10, ending:6, "
+                 "weekday:2:0 (the second Monday)."),
+    "rule_needs_town": ("活动日规则只能由乡镇统一设置，“{name}”不是乡镇。",
+                        "Activity-day rules are set for a town; “{name}” is not one."),
+    "session_not_found": ("没有编号为 {session_id} 的活动。", "No study session {session_id}."),
+    "session_needs_organization": ("活动属于基层党组织，“{name}”不是基层党组织。",
+                                   "A session belongs to an organization; “{name}” is not one."),
+    "bad_span": ("开始 {starts} 与结束 {ends} 不对：结束须晚于开始，且一场不超过 12 小时。",
+                 "Start {starts} and end {ends} do not fit: the end must follow the start, "
+                 "within 12 hours."),
+    "playlist_too_long": (
+        "播放列表最多 {limit} 个课件。",
+        "A playlist holds at most {limit} items."),
+    "bad_deadline": ("截止日期 {deadline} 早于下发日期 {issued}。",
+                     "The deadline {deadline} is before the issue date {issued}."),
+    "must_watch_scope": ("必看课件只能下发给“{name}”以下的组织。",
+                         "Must-watch items can only be sent to organizations below “{name}”."),
+    "compose_must_watch": ("必看课件", "must-watch"),
+    "compose_theme": (
+        "保证该主题至少 {minutes} 分钟",
+        "keeps this theme at {minutes} minutes or more"),
+    "compose_fill": ("补足总时长", "fills the length"),
+})
