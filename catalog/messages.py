@@ -457,3 +457,10 @@ MESSAGES.update({
         "keeps this theme at {minutes} minutes or more"),
     "compose_fill": ("补足总时长", "fills the length"),
 })
+
+MESSAGES.update({
+    "bad_date": ("{name} 的日期“{value}”无效，应写成 2027-03-10。",
+                 "Date {name} “{value}” is invalid; write it as 2027-03-10."),
+    "bad_time": ("{name} 的时间“{value}”无效，应写成 08:30。",
+                 "Time {name} “{value}” is invalid; write it as 08:30."),
+})

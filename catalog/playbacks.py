@@ -100,22 +100,22 @@ class PlaybackTracker:
         self.station = station
         self.idle_seconds = idle_seconds
         self.announce = announce
-        self._open: dict[tuple[str, str, int, str | None, str | None], Playback] = {}
+        self._open: dict[tuple[str, str, int, str | None, str | None, str | None],
+                         Playback] = {}
         self._guard = threading.Lock()
 
     def started(self, client: str, user_agent: str, item_id: int, title: str,
                 method: str, member: str | None = None,
-                station: str | None = None) -> Playback:
+                station: str | None = None, session: str | None = None) -> Playback:
         # A known member is part of the key: two members sharing a station's PC one after
         # the other are two playbacks. A terminal's station (by its token) overrides the
         # server's own.
-        key = (client, user_agent, item_id, member, station)
+        key = (client, user_agent, item_id, member, station, session)
         with self._guard:
             playback = self._open.get(key)
             if playback is None:
                 playback = Playback(station or self.station, client, user_agent, item_id,
-                                    title, method,
-                                    datetime.now(UTC), member)
+                                    title, method, datetime.now(UTC), member, session)
                 playback.open_row = self.writer.submit(OPEN, playback.open_data())
                 self._announce_when_written(OPEN, playback, playback.open_row)
                 self._open[key] = playback

@@ -124,6 +124,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("login_failures_per_account", 100, int,
             "一小时内同一账号登录失败达到此次数后，暂停该账号登录",
             "Failed logins per account within an hour after which its logins are refused"),
+    Setting("activity_min_minutes", 180, int,
+            "一次活动日的最短时长（分钟，播放加讨论），即“不少于半天”",
+            "Shortest activity day in minutes (playback and discussion): the half-day rule"),
+    Setting("compose_recent_months", 6, int,
+            "自动编排时避开本站点最近这么多个月已播放过的课件",
+            "Auto-compose avoids items the station showed within this many months"),
     Setting("login_failures_per_address", 1000, int,
             "一小时内同一地址登录失败达到此次数后，暂停该地址登录",
             "Failed logins per address within an hour after which its logins are refused"),
@@ -163,6 +169,8 @@ class Settings:
     session_hours: float = 12.0
     login_failures_per_account: int = 100
     login_failures_per_address: int = 1000
+    activity_min_minutes: int = 180
+    compose_recent_months: int = 6
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
@@ -292,5 +300,7 @@ def load_settings(
         session_hours=values["session_hours"],
         login_failures_per_account=values["login_failures_per_account"],
         login_failures_per_address=values["login_failures_per_address"],
+        activity_min_minutes=values["activity_min_minutes"],
+        compose_recent_months=values["compose_recent_months"],
         sources=sources,
     )

@@ -23,7 +23,10 @@ ANYONE = VIEWERS | {"anonymous"}
 @dataclass(frozen=True)
 class Rule:
     roles: frozenset[str]
-    scope: str | None = None  # "node" (path's node_id) or "member" (path's member_id)
+    # The path parameter's object that must be the caller's: "node" (node_id), "member"
+    # (member_id), "session" (session_id), "station" (node_id of a station, which its own
+    # terminal may also open).
+    scope: str | None = None
     edit: bool = False  # the object must be one the caller may change, even for a GET
     while_must_change: bool = False  # usable before a forced password change
 
@@ -79,6 +82,24 @@ RULES: dict[str, Rule] = {
     "api_members": Rule(STAFF),
     "api_member": Rule(USERS, "member"),
     "api_users": Rule(ADMIN),
+    # Planning: sessions, playlists, rules, plans, must-watch items, exports, TV mode.
+    "sessions": Rule(STAFF),
+    "api_sessions": Rule(STAFF),
+    "session_create": Rule(EDITORS, "node"),
+    "session_page": Rule(STAFF, "session"),
+    "session_move": Rule(EDITORS, "session"),
+    "session_publish": Rule(EDITORS, "session"),
+    "session_notice": Rule(STAFF, "session"),
+    "session_m3u8": Rule(STAFF | {"terminal"}, "session"),
+    "session_xspf": Rule(STAFF | {"terminal"}, "session"),
+    "api_session": Rule(STAFF, "session"),
+    "api_session_compose": Rule(EDITORS, "session"),
+    "org_rules": Rule(EDITORS, "node"),
+    "api_plans": Rule(STAFF, "node"),
+    "org_ical": Rule(STAFF, "node"),
+    "must_watch_create": Rule(frozenset({"admin", "town_organizer"})),
+    "api_must_watch": Rule(STAFF),
+    "station_tv": Rule(STAFF | {"terminal"}, "station"),
 }
 
 

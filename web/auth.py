@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from http.cookies import SimpleCookie
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from starlette.concurrency import run_in_threadpool
@@ -186,6 +187,8 @@ def _check_object(request: Request, rule: Rule, principal: Principal) -> None:
                 raise NotFound("node_not_found", node_id=params["node_id"])
             if (unsafe or rule.edit) and not principal.edits(node):
                 raise Forbidden("forbidden")
+        elif rule.scope in ("session", "station"):
+            _check_session_or_station(session, rule, principal, params, unsafe)
         elif rule.scope == "member":
             member = session.get(Member, int(params["member_id"]))
             home = session.get(OrgNode, member.org_id) if member else None
@@ -193,6 +196,28 @@ def _check_object(request: Request, rule: Rule, principal: Principal) -> None:
                 raise NotFound("member_not_found", member_id=params["member_id"])
             if (unsafe or rule.edit) and not principal.edits_member(home):
                 raise Forbidden("forbidden")
+
+
+def _check_session_or_station(session: Any, rule: Rule, principal: Principal,
+                              params: dict[str, Any], unsafe: bool) -> None:
+    """A session belongs to its organization's subtree; a station's terminal may also see
+    its station and that station's sessions."""
+    from catalog.models import StudySession
+
+    terminal = principal.station.id if principal.station is not None else None
+    if rule.scope == "session":
+        study = session.get(StudySession, int(params["session_id"]))
+        home = session.get(OrgNode, study.org_id) if study else None
+        visible = home is not None and (principal.sees(home) or (
+            terminal is not None and study.station_id == terminal))
+        if not visible:
+            raise NotFound("session_not_found", session_id=params["session_id"])
+    else:
+        home = session.get(OrgNode, int(params["node_id"]))
+        if home is None or not (principal.sees(home) or terminal == home.id):
+            raise NotFound("node_not_found", node_id=params["node_id"])
+    if (unsafe or rule.edit) and not principal.edits(home):
+        raise Forbidden("forbidden")
 
 
 def guarded(endpoint: Endpoint, name: str) -> Callable[[Request], Awaitable[Response]]:

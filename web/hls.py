@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -78,6 +79,13 @@ def _load(request: Request, item_id: int, remuxed: bool | None = None) -> HlsIte
 async def playlist(request: Request) -> Response:
     item = await run_in_threadpool(_load, request, request.path_params["item_id"])
     uri = "c{index}.ts" if item.remuxed else "{index}.ts"
+    # Segments are asked for by URIs relative to the playlist: a station's token and a
+    # session asked of the playlist must reach them too.
+    carried = {k: v for k, v in request.query_params.items()
+               if k in ("station_token", "session") and v.replace("-", "").replace("_", "")
+               .isalnum()}
+    if carried:
+        uri += "?" + urlencode(carried)
     return Response(media_playlist(item.segments, uri), media_type=PLAYLIST_TYPE,
                     headers={"cache-control": "no-cache"})
 

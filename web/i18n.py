@@ -202,6 +202,72 @@ UI.update({
 })
 
 
+UI.update({
+    "sessions": ("活动安排", "Study sessions"),
+    "previous_month": ("上个月", "Previous month"),
+    "next_month": ("下个月", "Next month"),
+    "when": ("时间", "When"),
+    "moved": ("（已调整）", "(moved)"),
+    "notice": ("活动通知", "Notice"),
+    "no_sessions": ("本月没有安排活动。", "No sessions this month."),
+    "organizations": ("基层党组织", "Organizations"),
+    "must_watch_pending": ("待安排的必看课件", "Must-watch items not yet scheduled"),
+    "due_by": ("（{date} 前）", "(by {date})"),
+    "new_session": ("新建活动", "New session"),
+    "date": ("日期", "Date"),
+    "start": ("开始", "Start"),
+    "end": ("结束", "End"),
+    "create": ("建立", "Create"),
+    "town_rule": ("{town}统一活动日", "Town-wide activity day: {town}"),
+    "year": ("年度", "Year"),
+    "rule": ("规则", "Rule"),
+    "minutes": ("时长（分钟）", "Minutes"),
+    "apply_rule": ("为各村生成全年活动", "Make the year's sessions for every organization"),
+    "rule_help": ("规则写法：day:10 每月10日；ending:6 每月6日；weekday:2:0 每月第二个星期一。"
+                  "已调整过的活动不会被改动。",
+                  "Rules: day:10 the 10th; ending:6 the 6th; weekday:2:0 the second Monday. "
+                  "Sessions that were moved stay where they are."),
+    "mark_must_watch": ("下发必看课件", "Mark an item must-watch"),
+    "deadline": ("截止日期", "Deadline"),
+    "applies_to": ("下发到", "For"),
+    "mark": ("下发", "Mark"),
+    "print_notice": ("打印通知", "Print the notice"),
+    "tv_mode": ("电视播放模式", "TV mode"),
+    "pick_items": ("选择课件", "Pick items"),
+    "auto_compose": ("自动编排", "Auto-compose"),
+    "playlist": ("播放列表", "Playlist"),
+    "drop_hint": ("把左边的课件拖到这里，或拖动条目调整顺序。",
+                  "Drag items here, or drag entries to reorder."),
+    "discussion_minutes": ("讨论（分钟）", "Discussion (minutes)"),
+    "must_watch_due": ("到期的必看课件", "Must-watch items due"),
+    "rule_checks": ("规则检查", "Rule checks"),
+    "notice_text": ("通知内容", "Notice text"),
+    "notice_default": ("定于 {date} {start} 在村活动室开展主题党日活动，请全体党员准时参加。",
+                       "The activity day is on {date} at {start} in the village hall; every "
+                       "member please attend."),
+    "discussion_topics": ("讨论议题", "Discussion topics"),
+    "publish_notice": ("发布通知", "Publish the notice"),
+    "published_at": ("已于 {at} 发布", "Published {at}"),
+    "move_session": ("调整时间", "Move the session"),
+    "move": ("调整", "Move"),
+    "remove": ("移除", "Remove"),
+    "add": ("添加", "Add"),
+    "minutes_total": ("播放 {playback} 分钟，合计 {total} / {min} 分钟",
+                      "Playback {playback} min, in all {total} of {min} min"),
+    "no_checks": ("全部规则检查通过。", "Every rule check passes."),
+    "playlist_empty": ("播放列表是空的。", "The playlist is empty."),
+    "listed": ("已排入", "in the playlist"),
+    "notice_heading": ("{org}主题党日活动通知", "{org}: activity day notice"),
+    "notice_when": ("时间：{date} {start}—{end}", "When: {date} {start}–{end}"),
+    "notice_where": ("地点：{place}", "Where: {place}"),
+    "print": ("打印", "Print"),
+    "next_session": ("下一次活动：", "Next session:"),
+    "tv_keys": ("遥控器：↑↓ 选择，确定键播放，返回键回到列表。",
+                "Remote: ↑↓ choose, OK plays, Back returns to the list."),
+    "no_session_today": ("今天没有安排活动。", "No session today."),
+})
+
+
 def translator(lang: str):  # type: ignore[no-untyped-def]
     index = 1 if lang == "en" else 0
 

@@ -36,7 +36,7 @@ class PlaybackObserver:
     def opened(self, stream: StreamInfo) -> None:
         stream.extra["playback"] = self.tracker.started(
             stream.client, stream.user_agent, stream.item_id, stream.title, stream.method,
-            stream.member, stream.station)
+            stream.member, stream.station, stream.session)
 
     def progressed(self, stream: StreamInfo, first: int, last: int) -> None:
         playback = stream.extra.get("playback")

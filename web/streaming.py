@@ -54,8 +54,16 @@ class StreamInfo:
     # sets from the session cookie or the station token the requests carry.
     member: str | None = None
     station: str | None = None
+    session: str | None = None  # the study session a station's TV mode is playing
     bytes_sent: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def session_param(request: Request) -> str | None:
+    """``?session=N`` from the TV mode and exported playlists: which study session a
+    stream belongs to, recorded with its playback."""
+    raw = request.query_params.get("session", "")
+    return raw if raw.isdigit() and len(raw) <= 12 else None
 
 
 class StreamObserver(Protocol):
@@ -182,7 +190,8 @@ async def respond(request: Request, rep: Representation, source: ByteSource) -> 
                       decision.ranges or ((0, rep.size - 1),) if rep.size else (), rep.size,
                       request.headers.get("user-agent", ""), rep.title, rep.span,
                       getattr(request.state, "member", None),
-                      station=getattr(request.state, "station", None))
+                      station=getattr(request.state, "station", None),
+                      session=session_param(request))
     # A HEAD sends no media: it is no playback.
     observer: StreamObserver = (request.app.state.stream_observer
                                 if request.method != "HEAD" else NoObserver())

@@ -1,0 +1,144 @@
+"""A session's playlist for VLC (M3U8, XSPF) with the station's token in every URL, a
+town's sessions as an iCalendar feed, and the station's TV mode."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+from xml.sax.saxutils import escape
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from catalog import org, planning
+from catalog.errors import NotFound
+from catalog.models import OrgNode, StudySession, utcnow
+from web.auth import principal_of
+from web.org_views import public_base
+from web.planning_views import session_json, zone_of
+from web.views import render
+
+
+def _stream_urls(request: Request, study: StudySession, items: list[dict[str, object]],
+                 token: str | None) -> list[str]:
+    query = {"session": str(study.id)} | ({"station_token": token} if token else {})
+    base = public_base(request)
+    return [f"{base}{request.app.url_path_for('stream', item_id=item['id'])}?"
+            f"{urlencode(query)}" for item in items]
+
+
+def _load(request: Request) -> tuple[dict[str, object], list[str], StudySession]:
+    with request.app.state.db.session() as session:
+        study = planning.get_session(session, request.path_params["session_id"])
+        station = session.get(OrgNode, study.station_id) if study.station_id else None
+        data = session_json(session, study, request)
+    token = station.station_token if station else None
+    items = data["items"]
+    assert isinstance(items, list)
+    return data, _stream_urls(request, study, items, token), study
+
+
+def _attachment(name: str) -> dict[str, str]:
+    from urllib.parse import quote
+
+    return {"content-disposition": f"attachment; filename=session.{name.rsplit('.', 1)[1]}; "
+                                   f"filename*=UTF-8''{quote(name)}"}
+
+
+def session_m3u8(request: Request) -> Response:
+    data, urls, study = _load(request)
+    items = data["items"]
+    assert isinstance(items, list)
+    lines = ["#EXTM3U", f"#PLAYLIST:{data['title']}"]
+    for item, url in zip(items, urls, strict=True):
+        seconds = int(item["duration"] or -1)
+        lines += [f"#EXTINF:{seconds},{item['title']}", url]
+    return Response("\n".join(lines) + "\n", media_type="audio/x-mpegurl; charset=utf-8",
+                    headers=_attachment(f"{data['title']}.m3u8"))
+
+
+def session_xspf(request: Request) -> Response:
+    data, urls, study = _load(request)
+    items = data["items"]
+    assert isinstance(items, list)
+    tracks = "".join(
+        f"<track><location>{escape(url)}</location><title>{escape(str(item['title']))}"
+        f"</title>" + (f"<duration>{int(float(item['duration']) * 1000)}</duration>"
+                       if item["duration"] else "") + "</track>"
+        for item, url in zip(items, urls, strict=True))
+    body = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<playlist version="1" xmlns="http://xspf.org/ns/0/">'
+            f"<title>{escape(str(data['title']))}</title><trackList>{tracks}</trackList>"
+            "</playlist>\n")
+    return Response(body, media_type="application/xspf+xml",
+                    headers=_attachment(f"{data['title']}.xspf"))
+
+
+def _ical_text(value: str) -> str:
+    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r", "").replace("\n", "\\n"))
+
+
+def _fold(line: str) -> str:
+    """RFC 5545 lines are at most 75 octets; longer ones continue after CRLF and a space."""
+    out, current = [], b""
+    for char in line:
+        encoded = char.encode()
+        if len(current) + len(encoded) > 75:
+            out.append(current.decode())
+            current = b" "
+        current += encoded
+    out.append(current.decode())
+    return "\r\n".join(out)
+
+
+def org_ical(request: Request) -> Response:
+    stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
+    host = request.url.hostname or "yuanjiao"
+    with request.app.state.db.session() as session:
+        node = org.get_node(session, request.path_params["node_id"])
+        found = planning.sessions_under(session, node, utcnow() - timedelta(days=400))
+        lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//yuanjiao//study sessions//ZH",
+                 "CALSCALE:GREGORIAN", f"X-WR-CALNAME:{_ical_text(node.name)} 主题党日"]
+        for study, home in found:
+            page = public_base(request) + request.app.url_path_for(
+                "session_page", session_id=study.id)
+            lines += ["BEGIN:VEVENT", f"UID:session-{study.id}@{host}", f"DTSTAMP:{stamp}",
+                      f"DTSTART:{study.starts_at.astimezone(UTC):%Y%m%dT%H%M%SZ}",
+                      f"DTEND:{study.ends_at.astimezone(UTC):%Y%m%dT%H%M%SZ}",
+                      f"SUMMARY:{_ical_text(f'{home.name} · {study.title}')}",
+                      f"LOCATION:{_ical_text(home.name)}",
+                      f"DESCRIPTION:{_ical_text(study.notice or '')}", f"URL:{page}",
+                      "END:VEVENT"]
+        lines.append("END:VCALENDAR")
+    return Response("\r\n".join(_fold(line) for line in lines) + "\r\n",
+                    media_type="text/calendar; charset=utf-8")
+
+
+def station_tv(request: Request) -> Response:
+    """Today's session at this station, full screen, for a TV and its remote control."""
+    principal = principal_of(request)
+    zone = zone_of(request)
+    now = datetime.now(zone)
+    with request.app.state.db.session() as session:
+        station = org.get_node(session, request.path_params["node_id"])
+        if station.kind != org.Kind.STATION:
+            raise NotFound("node_not_found", node_id=station.id)
+        day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        from sqlalchemy import select
+
+        study = session.scalars(select(StudySession).where(
+            StudySession.station_id == station.id, StudySession.ends_at >= day_start,
+            StudySession.starts_at < day_start + timedelta(days=31))
+            .order_by(StudySession.starts_at)).first()
+        data = session_json(session, study, request) if study else None
+    token = request.query_params.get("station_token", "") if principal.station else ""
+    response = render(request, "tv.html", station=station, study=data, token=token,
+                      today=study is not None and study.starts_at.astimezone(zone).date()
+                      == now.date())
+    if token:  # the TV keeps it: later visits need no token in the address
+        from web.auth import STATION_COOKIE
+
+        response.set_cookie(STATION_COOKIE, token, max_age=10 * 365 * 24 * 3600,
+                            httponly=True, samesite="lax")
+    return response

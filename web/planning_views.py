@@ -1,0 +1,391 @@
+"""Study sessions: the list, creating and moving them, the playlist builder's JSON,
+auto-compose, publishing the notice, town rules, plans and must-watch items."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from catalog import compose, org, planning, rules
+from catalog.errors import BadRequest, NotFound
+from catalog.models import Item, OrgNode, Plan, StudySession, utcnow
+from catalog.themes import LEARNING_THEMES, theme_label
+from web.auth import principal_of
+from web.i18n import pick_lang
+from web.views import render
+
+
+def zone_of(request: Request) -> ZoneInfo:
+    return ZoneInfo(request.app.state.settings.timezone)
+
+
+def _date(raw: str, field: str) -> date:
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise BadRequest("bad_date", name=field, value=raw) from None
+
+
+def _minute(raw: str, field: str) -> int:
+    try:
+        hours, minutes = (int(part) for part in raw.strip().split(":"))
+    except ValueError:
+        raise BadRequest("bad_time", name=field, value=raw) from None
+    if not (0 <= hours < 24 and 0 <= minutes < 60):
+        raise BadRequest("bad_time", name=field, value=raw)
+    return hours * 60 + minutes
+
+
+def _span(form: Any, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    day = _date(str(form.get("date", "")), "date")
+    start = planning.local(day, _minute(str(form.get("start", "")), "start"), zone)
+    end = planning.local(day, _minute(str(form.get("end", "")), "end"), zone)
+    return start, end
+
+
+# ---- JSON of a session
+
+
+def session_json(session: Session, study: StudySession, request: Request) -> dict[str, Any]:
+    lang = pick_lang(request)
+    zone = zone_of(request)
+    settings = request.app.state.settings
+    home = org.get_node(session, study.org_id)
+    station = session.get(OrgNode, study.station_id) if study.station_id else None
+    entries = planning.playlist(session, study)
+    facts = planning.facts(session, study, zone, settings.activity_min_minutes)
+    theme_minutes: dict[str, float] = {}
+    for _, item in entries:
+        theme_minutes[item.theme] = theme_minutes.get(item.theme, 0) + (item.duration or 0) / 60
+    listed = {item.id for _, item in entries}
+    start, end = study.starts_at.astimezone(zone), study.ends_at.astimezone(zone)
+    playback = rules.playback_seconds(facts.entries) / 60
+    return {
+        "id": study.id, "title": study.title, "kind": study.kind,
+        "kind_label": planning.kind_label(study.kind, lang), "group": study.group_name,
+        "organization": {"id": home.id, "name": home.name},
+        "station": ({"id": station.id, "name": station.name, "code": station.code}
+                    if station else None),
+        "starts_at": start.isoformat(), "ends_at": end.isoformat(),
+        "date": start.date().isoformat(), "start": start.strftime("%H:%M"),
+        "end": end.strftime("%H:%M"), "moved": study.moved,
+        "span_minutes": round((study.ends_at - study.starts_at).total_seconds() / 60),
+        "discussion_minutes": study.discussion_minutes,
+        "topics": [{"code": t, "label": planning.topic_label(t, lang)} for t in study.topics],
+        "notice": study.notice,
+        "notice_published_at": (study.notice_published_at.astimezone(zone).isoformat()
+                                if study.notice_published_at else None),
+        "items": [{"id": item.id, "title": item.title, "theme": item.theme,
+                   "theme_label": theme_label(item.theme, lang), "duration": item.duration,
+                   "kind": item.kind, "browser_playable": item.browser_playable,
+                   "note": entry.note} for entry, item in entries],
+        "playback_minutes": round(playback, 1),
+        "total_minutes": round(playback + study.discussion_minutes, 1),
+        "min_minutes": settings.activity_min_minutes,
+        "theme_minutes": {t.value: round(theme_minutes.get(t.value, 0), 1)
+                          for t in LEARNING_THEMES},
+        "due": [{"item_id": d.item_id, "title": d.title, "deadline": d.deadline.isoformat(),
+                 "scheduled_elsewhere": d.scheduled_elsewhere, "listed": d.item_id in listed}
+                for d in facts.due],
+        "checks": [f.json(lang) for f in rules.check(facts, utcnow())],
+    }
+
+
+# ---- pages
+
+
+def sessions_page(request: Request) -> Response:
+    principal = principal_of(request)
+    scope = principal.node
+    assert scope is not None
+    zone = zone_of(request)
+    raw = request.query_params.get("month", "")
+    today = datetime.now(zone).date()
+    try:
+        first = date.fromisoformat(raw + "-01") if raw else today.replace(day=1)
+    except ValueError:
+        raise BadRequest("bad_date", name="month", value=raw) from None
+    following = (first + timedelta(days=32)).replace(day=1)
+    with request.app.state.db.session() as session:
+        found = planning.sessions_under(
+            session, scope, datetime.combine(first, time(), zone),
+            datetime.combine(following, time(), zone))
+        organizations = list(org.subtree(session, scope, org.Kind.ORGANIZATION))
+        pending = {o.id: planning.pending_must_watch(session, o, today, zone)
+                   for o in organizations}
+        towns = [n for n in org.subtree(session, scope, org.Kind.TOWN)]
+        return render(request, "sessions.html", sessions=found, organizations=organizations,
+                      pending=pending, towns=towns, month=first,
+                      previous=(first - timedelta(days=1)).strftime("%Y-%m"),
+                      following=following.strftime("%Y-%m"), zone=zone,
+                      can_edit=principal.edits, kind_label=planning.kind_label,
+                      kinds=list(planning.SessionKind), today=today)
+
+
+async def session_create(request: Request) -> Response:
+    form = await request.form()
+    zone = zone_of(request)
+    start, end = _span(form, zone)
+    kind = planning.parse_kind(str(form.get("kind", "prescribed")))
+    with request.app.state.db.transaction() as session:
+        home = org.get_node(session, request.path_params["node_id"])
+        study = planning.create_session(session, home, start, end, str(form.get("title", "")),
+                                        kind, [str(t) for t in form.getlist("topics")],
+                                        str(form.get("group", "")))
+        study_id = study.id
+    return RedirectResponse(request.app.url_path_for("session_page", session_id=study_id),
+                            status_code=303)
+
+
+def session_page(request: Request) -> Response:
+    principal = principal_of(request)
+    with request.app.state.db.session() as session:
+        study = planning.get_session(session, request.path_params["session_id"])
+        home = org.get_node(session, study.org_id)
+        data = session_json(session, study, request)
+    lang = pick_lang(request)
+    return render(request, "session.html", study=data, can_edit=principal.edits(home),
+                  themes=LEARNING_THEMES, topics=planning.TOPICS,
+                  kind_label=planning.kind_label,
+                  theme_labels={t.value: theme_label(t, lang) for t in LEARNING_THEMES})
+
+
+async def session_move(request: Request) -> Response:
+    form = await request.form()
+    start, end = _span(form, zone_of(request))
+    session_id = request.path_params["session_id"]
+    with request.app.state.db.transaction() as session:
+        planning.move_session(planning.get_session(session, session_id), start, end)
+    return RedirectResponse(request.app.url_path_for("session_page", session_id=session_id),
+                            status_code=303)
+
+
+async def session_publish(request: Request) -> Response:
+    form = await request.form()
+    session_id = request.path_params["session_id"]
+    with request.app.state.db.transaction() as session:
+        study = planning.get_session(session, session_id)
+        planning.publish_notice(study, str(form.get("notice", "")))
+        topics = form.getlist("topics")
+        if topics:
+            study.topics = planning.parse_topics([str(t) for t in topics])
+    return RedirectResponse(request.app.url_path_for("session_page", session_id=session_id),
+                            status_code=303)
+
+
+def session_notice(request: Request) -> Response:
+    with request.app.state.db.session() as session:
+        study = planning.get_session(session, request.path_params["session_id"])
+        data = session_json(session, study, request)
+    return render(request, "notice.html", study=data)
+
+
+# ---- JSON API
+
+
+async def api_session(request: Request) -> Response:
+    session_id = request.path_params["session_id"]
+    if request.method == "PUT":
+        try:
+            body = await request.json()
+        except ValueError:
+            raise BadRequest("bad_json") from None
+        if not isinstance(body, dict):
+            raise BadRequest("bad_json")
+        with request.app.state.db.transaction() as session:
+            study = planning.get_session(session, session_id)
+            if "items" in body:
+                items = body["items"]
+                if not isinstance(items, list) or not all(isinstance(i, int) for i in items):
+                    raise BadRequest("bad_json")
+                notes = body.get("notes")
+                planning.set_playlist(session, study, items,
+                                      notes if isinstance(notes, list) else None)
+            if "discussion_minutes" in body:
+                minutes = body["discussion_minutes"]
+                if not isinstance(minutes, int) or not 0 <= minutes <= 480:
+                    raise BadRequest("bad_page", name="discussion_minutes", value=str(minutes),
+                                     expected="0–480")
+                study.discussion_minutes = minutes
+            if "topics" in body and isinstance(body["topics"], list):
+                study.topics = planning.parse_topics([str(t) for t in body["topics"]])
+            session.flush()
+            return JSONResponse(session_json(session, study, request))
+    with request.app.state.db.session() as session:
+        study = planning.get_session(session, session_id)
+        return JSONResponse(session_json(session, study, request))
+
+
+def _candidates(session: Session, exclude: set[int]) -> list[compose.Candidate]:
+    items = session.scalars(select(Item).where(Item.missing_since.is_(None),
+                                               Item.kind.in_(("video", "audio")),
+                                               Item.duration.is_not(None))).all()
+    return [compose.Candidate(i.id, i.theme, i.duration or 0.0, i.id in exclude)
+            for i in items]
+
+
+async def api_session_compose(request: Request) -> Response:
+    """A proposal (not saved): the builder shows it and the organizer keeps or edits it."""
+    try:
+        body = await request.json() if await request.body() else {}
+    except ValueError:
+        raise BadRequest("bad_json") from None
+    settings = request.app.state.settings
+    raw_weights = body.get("weights") or {t.value: 1 for t in LEARNING_THEMES}
+    if not isinstance(raw_weights, dict):
+        raise BadRequest("bad_json")
+    weights = {str(k): float(v) for k, v in raw_weights.items()
+               if k in {t.value for t in LEARNING_THEMES} and isinstance(v, int | float)}
+    months = body.get("months", settings.compose_recent_months)
+    if not isinstance(months, int) or not 0 <= months <= 36:
+        raise BadRequest("bad_page", name="months", value=str(months), expected="0–36")
+    lang = pick_lang(request)
+    with request.app.state.db.session() as session:
+        study = planning.get_session(session, request.path_params["session_id"])
+        facts = planning.facts(session, study, zone_of(request), settings.activity_min_minutes)
+        target = max(settings.activity_min_minutes,
+                     (study.ends_at - study.starts_at).total_seconds() / 60)
+        target_seconds = (target - study.discussion_minutes) * 60
+        due = [d.item_id for d in facts.due if not d.scheduled_elsewhere]
+        recent = planning.recently_shown(session, study.station_id, study.starts_at, months)
+        proposal = compose.compose(_candidates(session, recent),
+                                   compose.Request(target_seconds, weights, due))
+        titles = dict(session.execute(select(Item.id, Item.title).where(
+            Item.id.in_([c.item_id for c in proposal.choices]))).tuples().all())
+    from catalog.messages import message
+
+    return JSONResponse({
+        "target_minutes": round(target_seconds / 60, 1),
+        "minutes": round(proposal.seconds / 60, 1),
+        "items": [{"id": c.item_id, "title": titles.get(c.item_id, ""), "theme": c.theme,
+                   "theme_label": theme_label(c.theme, lang), "duration": c.seconds,
+                   "reason": message(c.reason, lang, **c.fields)} for c in proposal.choices]})
+
+
+def api_sessions(request: Request) -> Response:
+    principal = principal_of(request)
+    scope = principal.node
+    assert scope is not None
+    zone = zone_of(request)
+    start = request.query_params.get("from")
+    end = request.query_params.get("to")
+    with request.app.state.db.session() as session:
+        if "node" in request.query_params:
+            node = session.get(OrgNode, int(request.query_params["node"])
+                               if request.query_params["node"].isdigit() else 0)
+            if node is None or not principal.sees(node):
+                raise NotFound("node_not_found", node_id=request.query_params["node"])
+            scope = node
+        found = planning.sessions_under(
+            session, scope,
+            datetime.combine(_date(start, "from"), time(), zone) if start else None,
+            datetime.combine(_date(end, "to") + timedelta(days=1), time(), zone)
+            if end else None)
+        return JSONResponse({"sessions": [
+            {"id": s.id, "title": s.title, "organization": o.name, "organization_id": o.id,
+             "kind": s.kind, "starts_at": s.starts_at.astimezone(zone).isoformat(),
+             "ends_at": s.ends_at.astimezone(zone).isoformat(), "moved": s.moved,
+             "notice_published": s.notice_published_at is not None}
+            for s, o in found]})
+
+
+async def org_rules(request: Request) -> Response:
+    form = await request.form()
+    zone = zone_of(request)
+    year_text = str(form.get("year", ""))
+    if not year_text.isdigit():
+        raise BadRequest("bad_page", name="year", value=year_text, expected="2026")
+    with request.app.state.db.transaction() as session:
+        town = org.get_node(session, request.path_params["node_id"])
+        rule = planning.add_rule(session, town, int(year_text), str(form.get("rule", "")),
+                                 _minute(str(form.get("start", "08:30")), "start"),
+                                 int(str(form.get("minutes", "240")) or 240))
+        planning.apply_rule(session, rule, zone)
+    return RedirectResponse(f"{request.app.url_path_for('sessions')}?month={year_text}-01",
+                            status_code=303)
+
+
+async def api_plans(request: Request) -> Response:
+    """A node's plans for a year: {"year": {...}, "q1": {...}, "m01": {...}}, each with a
+    theme focus per month (the yearly plan) and notes."""
+    year_text = request.query_params.get("year", "")
+    if not year_text.isdigit() or not 2000 <= int(year_text) <= 2100:
+        raise BadRequest("bad_page", name="year", value=year_text, expected="2000–2100")
+    year = int(year_text)
+    node_id = request.path_params["node_id"]
+    periods = {"year"} | {f"q{n}" for n in range(1, 5)} | {f"m{n:02d}" for n in range(1, 13)}
+    themes = {t.value for t in LEARNING_THEMES}
+    if request.method == "PUT":
+        try:
+            body = await request.json()
+        except ValueError:
+            raise BadRequest("bad_json") from None
+        if not isinstance(body, dict) or not set(body) <= periods:
+            raise BadRequest("bad_json")
+        with request.app.state.db.transaction() as session:
+            for period, value in body.items():
+                focus = {str(k): str(v) for k, v in (value.get("focus") or {}).items()
+                         if str(v) in themes and str(k).isdigit() and 1 <= int(k) <= 12}
+                plan = session.scalars(select(Plan).where(
+                    Plan.node_id == node_id, Plan.year == year, Plan.period == period)).first()
+                if plan is None:
+                    plan = Plan(node_id=node_id, year=year, period=period)
+                    session.add(plan)
+                plan.focus, plan.notes = focus, str(value.get("notes", ""))[:5000]
+                plan.updated_at = utcnow()
+    with request.app.state.db.session() as session:
+        plans = session.scalars(select(Plan).where(Plan.node_id == node_id,
+                                                   Plan.year == year)).all()
+        return JSONResponse({"year": year, "plans": {
+            p.period: {"focus": p.focus, "notes": p.notes} for p in plans}})
+
+
+# ---- must-watch
+
+
+async def must_watch_create(request: Request) -> Response:
+    principal = principal_of(request)
+    form = await request.form()
+    issuer = principal.node
+    assert issuer is not None
+    item_text = str(form.get("item_id", ""))
+    if not item_text.isdigit():
+        raise BadRequest("bad_page", name="item_id", value=item_text, expected="1, 2, 3…")
+    today = datetime.now(zone_of(request)).date()
+    with request.app.state.db.transaction() as session:
+        nodes = []
+        for raw in form.getlist("node_ids"):
+            node = session.get(OrgNode, int(raw)) if str(raw).isdigit() else None
+            if node is None or not principal.sees(node):
+                raise NotFound("node_not_found", node_id=str(raw))
+            nodes.append(node)
+        planning.mark_must_watch(
+            session, int(item_text), session.get_one(OrgNode, issuer.id),
+            _date(str(form.get("issued_on") or today.isoformat()), "issued_on"),
+            _date(str(form.get("deadline", "")), "deadline"), nodes, str(form.get("note", "")))
+    back = str(form.get("back", "")) or request.app.url_path_for("sessions")
+    return RedirectResponse(back if back.startswith("/") and not back.startswith("//")
+                            else "/", status_code=303)
+
+
+def api_must_watch(request: Request) -> Response:
+    principal = principal_of(request)
+    zone = zone_of(request)
+    today = datetime.now(zone).date()
+    node_text = request.query_params.get("node", "")
+    with request.app.state.db.session() as session:
+        node = session.get(OrgNode, int(node_text)) if node_text.isdigit() else None
+        if node is None or not principal.sees(node) or node.kind != org.Kind.ORGANIZATION:
+            raise NotFound("node_not_found", node_id=node_text or "—")
+        pending = planning.pending_must_watch(session, node, today, zone)
+        return JSONResponse({"organization": node.id, "pending": [
+            {"item_id": item.id, "title": item.title, "deadline": must.deadline.isoformat(),
+             "issued_on": must.issued_on.isoformat(), "note": must.note}
+            for must, item in pending]})
+
