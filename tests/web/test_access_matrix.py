@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -18,7 +20,7 @@ from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 from yj_testing import make_settings
 
-from catalog import demo_org
+from catalog import demo_org, planning
 from catalog.db import Database
 from catalog.models import Member, OrgNode
 from web.access import RULES
@@ -26,6 +28,9 @@ from web.app import create_app, route
 
 # What each route needs, written from the issue (roles, subtree), not read from RULES.
 PUBLIC, VIEWER, STAFF, ADMIN_ONLY = "public", "viewer", "staff", "admin"
+ORGANIZERS = "organizers"  # admin and town organizers: they send must-watch items down
+# Read inside the subtree, and by the terminal of the station concerned (its TV, VLC).
+STATION_READ = "station_read"
 SELF, SELF_OR_TERMINAL = "self", "self_or_terminal"
 NODE_READ, NODE_EDIT = "node_read", "node_edit"
 # Member routes: read; edit where members may ask (API: scope first); edit for editors only.
@@ -79,9 +84,30 @@ ROUTES: dict[str, tuple[str, str, str, dict[str, str] | None]] = {
     "member_page": (MEMBER_READ, "GET", "/members/{member}", None),
     "api_member": (MEMBER_READ, "GET", "/api/members/{member}", None),
     "member_update": (EDITOR_MEMBER_EDIT, "POST", "/members/{member}/edit", {"name": ""}),
+    # Planning.
+    "sessions": (STAFF, "GET", "/sessions", None),
+    "api_sessions": (STAFF, "GET", "/api/sessions", None),
+    "api_must_watch": (STAFF, "GET", "/api/must-watch?node={org}", None),
+    "must_watch_create": (ORGANIZERS, "POST", "/must-watch", {"item_id": "x"}),
+    "session_create": (NODE_EDIT, "POST", "/org/{org}/sessions", {"date": "x"}),
+    "org_rules": (NODE_EDIT, "POST", "/org/{org}/rules", {"year": "x"}),
+    "api_plans": (NODE_READ, "GET", "/api/org/{org}/plans?year=2027", None),
+    "org_ical": (NODE_READ, "GET", "/org/{org}/sessions.ics", None),
+    "session_page": (NODE_READ, "GET", "/sessions/{session}", None),
+    "session_notice": (NODE_READ, "GET", "/sessions/{session}/notice", None),
+    "api_session": (NODE_READ, "GET", "/api/sessions/{session}", None),
+    "session_move": (NODE_EDIT, "POST", "/sessions/{session}/move", {"date": "x"}),
+    "session_publish": (NODE_EDIT, "POST", "/sessions/{session}/publish", {"topics": "x"}),
+    "api_session_compose": (NODE_EDIT, "POST", "/api/sessions/{session}/compose",
+                            {"months": "x"}),
+    "session_m3u8": (STATION_READ, "GET", "/sessions/{session}/playlist.m3u8", None),
+    "session_xspf": (STATION_READ, "GET", "/sessions/{session}/playlist.xspf", None),
+    "station_tv": (STATION_READ, "GET", "/station/{station}", None),
 }
 # Extra methods of routes above, tried too.
 EXTRA = [("roster_import", NODE_EDIT, "POST", "/org/{org}/import", {}),
+         ("api_session", NODE_EDIT, "PUT", "/api/sessions/{session}", {"items": "x"}),
+         ("api_plans", NODE_EDIT, "PUT", "/api/org/{org}/plans?year=2027", {"x": "y"}),
          ("api_member", MEMBER_EDIT, "PUT", "/api/members/{member}", {"name": ""})]
 
 # Who asks: (username or pseudo-role, role, the scope's kind)
@@ -113,6 +139,13 @@ def expected(category: str, caller: str, side: str) -> str:
         return "allowed" if caller == "admin" else refused
     if category == STAFF:
         return "allowed" if caller in STAFF_USERS else refused
+    if category == ORGANIZERS:
+        return "allowed" if caller in ("admin", "chengguan") else refused
+    if category == STATION_READ:
+        # The terminal belongs to the far station (河西村站点).
+        if caller == "terminal":
+            return "allowed" if side == "far" else "hidden"
+        category = NODE_READ
     if category in (NODE_READ, NODE_EDIT):
         allowed_roles = STAFF_USERS if category == NODE_READ else EDITOR_USERS
         if caller not in allowed_roles:
@@ -145,8 +178,8 @@ def outcome(response: Any) -> str:
         assert response.json()["error"] == "forbidden", response.text[:200]
         return "forbidden"
     json_body = response.headers.get("content-type", "").startswith("application/json")
-    if (response.status_code == 404 and json_body
-            and response.json()["error"] in ("node_not_found", "member_not_found")):
+    if (response.status_code == 404 and json_body and response.json()["error"]
+            in ("node_not_found", "member_not_found", "session_not_found")):
         return "hidden"
     return "allowed"
 
@@ -183,12 +216,17 @@ def world(tmp_path: Any, db_url: str, demo_library: Any) -> Iterator[World]:
         member = {m.name: m.id for m in session.scalars(select(Member))}
         far_station = session.get_one(OrgNode, nodes["河西村站点"].id)
         token = far_station.station_token or ""
+        sessions = {}
+        for name in ("东村党支部", "河西村党支部"):
+            start = planning.local(date(2027, 3, 10), 8 * 60 + 30, ZoneInfo("Asia/Shanghai"))
+            sessions[name] = planning.create_session(
+                session, nodes[name], start, start + timedelta(hours=4), f"{name}三月").id
         ids = {"near": {"org": nodes["东村党支部"].id, "station": nodes["东村站点"].id,
-                        "member": member["张三"]},
+                        "member": member["张三"], "session": sessions["东村党支部"]},
                "far": {"org": nodes["河西村党支部"].id, "station": nodes["河西村站点"].id,
-                       "member": member["吴十"]},
+                       "member": member["吴十"], "session": sessions["河西村党支部"]},
                "neighbour": {"org": nodes["东村党支部"].id, "station": nodes["东村站点"].id,
-                             "member": member["李四"]}}
+                             "member": member["李四"], "session": sessions["东村党支部"]}}
     app = create_app(settings, db)
     with TestClient(app, headers={"accept": "application/json"}) as client:
         item = client.get("/api/items?station_token=" + token).json()["items"][0]["id"]
@@ -243,7 +281,8 @@ def test_role_route_matrix(world: World) -> None:
     wrong = []
     tried = 0
     for name, category, method, template, data in rows:
-        scoped = category in (NODE_READ, NODE_EDIT, MEMBER_READ, MEMBER_EDIT, EDITOR_MEMBER_EDIT)
+        scoped = category in (NODE_READ, NODE_EDIT, MEMBER_READ, MEMBER_EDIT, EDITOR_MEMBER_EDIT,
+                              STATION_READ)
         sides = SIDES if scoped else ["near"]
         for side in sides:
             for caller in CALLERS:
