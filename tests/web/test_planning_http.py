@@ -1,0 +1,104 @@
+"""Planning over real HTTP: a session's M3U8 plays in ffmpeg against the running server
+and every stream it triggers is recorded for the station and the session; the iCalendar
+feed and the printable notice."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from contextlib import closing
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from yj_testing import make_settings, running_server, sign_in
+
+from catalog import demo_org, planning
+from catalog.db import Database
+from catalog.ledger import rows
+from catalog.models import Item, OrgNode
+from indexer.pipeline import Scanner
+
+pytestmark = pytest.mark.ffmpeg
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def planned(tmp_path: Path, db_url: str, demo_library: Path) -> Any:
+    settings = make_settings(tmp_path / "data", db_url, guest_viewing=False, station="SRV-1",
+                             playback_idle_seconds=0.5)
+    db = Database.open(settings)
+    Scanner(db, settings).scan([demo_library])
+    with db.transaction() as session:
+        nodes = demo_org.build(session)
+        items = {i.rel_path: i.id for i in session.query(Item)}
+        start = planning.local(date.today() + timedelta(days=3), 8 * 60 + 30, ZONE)
+        study = planning.create_session(session, nodes["东村党支部"], start,
+                                        start + timedelta(hours=4), "十二月主题党日",
+                                        topics=["party_building", "civility"])
+        # One file a browser plays as it is, one it cannot (an AVI, HLS on the web).
+        planning.set_playlist(session, study, [items["先进适用科技/rice.mp4"],
+                                               items["政治理论/形势与政策报告会.avi"]])
+        planning.publish_notice(study, "请全体党员准时参加。")
+        station = session.get_one(OrgNode, nodes["东村站点"].id)
+        ids = {"session": study.id, "town": nodes["城关镇"].id, "station": station.id,
+               "code": station.code}
+    yield settings, db, ids
+    db.close()
+
+
+def test_the_m3u8_plays_in_ffmpeg_and_each_stream_is_recorded_for_the_station(
+        planned: Any) -> None:
+    settings, db, ids = planned
+    with running_server(settings, db) as url, closing(httpx.Client(base_url=url)) as staff:
+        sign_in(staff, None, "dongcun", password=demo_org.DEMO_PASSWORD)
+        playlist = staff.get(f"/sessions/{ids['session']}/playlist.m3u8")
+        assert playlist.status_code == 200
+        lines = playlist.text.splitlines()
+        assert lines[0] == "#EXTM3U" and lines[2].startswith("#EXTINF:")
+        urls = [line for line in lines if line.startswith("http")]
+        assert len(urls) == 2 and all("station_token=" in u for u in urls)
+        # VLC on a station PC: the file alone, no cookie, no login.
+        for stream_url in urls:
+            probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries",
+                                    "format=duration", "-of", "csv=p=0", stream_url],
+                                   capture_output=True, text=True, timeout=60)
+            assert probe.returncode == 0 and float(probe.stdout) > 1, probe.stderr
+        decoded = subprocess.run(["ffmpeg", "-v", "error", "-i", urls[1], "-f", "null", "-"],
+                                 capture_output=True, text=True, timeout=120)
+        assert decoded.returncode == 0, decoded.stderr
+        assert httpx.get(urls[0].split("?")[0]).status_code == 401  # without the token
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            found = staff.get("/api/playbacks").json()["playbacks"]
+            if len(found) >= 2 and all(p["closed_at"] for p in found):
+                break
+            time.sleep(0.2)
+    with db.engine.connect() as connection:
+        opened = [e.data for e in rows(connection, "SRV-1") if e.kind == "playback.open"]
+    # ffprobe and ffmpeg on one item within the idle window are one playback.
+    assert len({d["item_id"] for d in opened}) == 2
+    assert {d["station"] for d in opened} == {ids["code"]}
+    assert {d["session"] for d in opened} == {str(ids["session"])}
+
+
+def test_xspf_ical_and_notice(planned: Any) -> None:
+    settings, db, ids = planned
+    with running_server(settings, db) as url, closing(httpx.Client(base_url=url)) as staff:
+        sign_in(staff, None, "chengguan", password=demo_org.DEMO_PASSWORD)
+        xspf = staff.get(f"/sessions/{ids['session']}/playlist.xspf")
+        ical = staff.get(f"/org/{ids['town']}/sessions.ics")
+        notice = staff.get(f"/sessions/{ids['session']}/notice")
+    assert xspf.headers["content-type"].startswith("application/xspf+xml")
+    assert xspf.text.count("<track>") == 2 and "&amp;station_token=" in xspf.text
+    assert ical.headers["content-type"].startswith("text/calendar")
+    body = ical.text
+    assert body.startswith("BEGIN:VCALENDAR\r\n") and body.endswith("END:VCALENDAR\r\n")
+    assert "SUMMARY:东村党支部 · 十二月主题党日" in body
+    assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
+    assert "DTSTART:" in body and "X-WR-CALNAME:城关镇 主题党日" in body
+    assert "东村党支部主题党日活动通知" in notice.text and "乡风文明" in notice.text
+    assert "print.css" in notice.text
