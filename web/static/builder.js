@@ -169,9 +169,10 @@
 
   function render() { renderPlaylist(); renderTotals(); renderDue(); renderChecks(); }
 
-  function showResults(items) {
+  function showResults(items, query) {
     var list = document.getElementById("pick-results");
     list.textContent = "";
+    list.dataset.query = query; // what these results answer (tests wait on it)
     items.forEach(function (item) {
       var row = el("li", "result");
       row.draggable = true;
@@ -195,12 +196,12 @@
   function pick() {
     var q = document.getElementById("pick-query").value.trim();
     var theme = document.getElementById("pick-theme").value;
-    var url = q ? "/api/search?per_page=30&q=" + encodeURIComponent(q) +
+    var url = q ? "/api/search?q=" + encodeURIComponent(q) +
       (theme ? "&theme=" + theme : "") : "/api/items?per_page=50" + (theme ? "&theme=" + theme : "");
     fetch(url).then(function (r) { return r.json(); }).then(function (data) {
-      showResults((data.hits || data.items || []).filter(function (i) {
+      showResults((data.results || data.items || []).filter(function (i) {
         return i.kind !== "document";
-      }));
+      }), q);
     });
   }
 
