@@ -21,7 +21,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from whoosh import collectors, index, sorting
 from whoosh.fields import BOOLEAN, DATETIME, ID, NUMERIC, STORED, TEXT, Schema
@@ -56,7 +56,7 @@ def schema() -> Schema:
     )
 
 
-def document(item: Item) -> dict[str, Any]:
+def document(item: Item, must_watch: bool = False) -> dict[str, Any]:
     disc_label = item.disc.label if item.disc is not None else ""
     body = " ".join([item.description, disc_label, item.rel_path, " ".join(item.tags)])
     return {"id": str(item.id), "title": item.title, "title_pinyin": item.title,
@@ -64,7 +64,18 @@ def document(item: Item) -> dict[str, Any]:
             "kind": item.kind,
             "duration": round(item.duration or 0.0),
             "added": item.added_at.astimezone(UTC).replace(tzinfo=None),
-            "must_watch": False, "sort_title": fold(item.title)}
+            "must_watch": must_watch, "sort_title": fold(item.title)}
+
+
+def _must_watch_ids(session: Session) -> set[int]:
+    """Items with a must-watch notice whose deadline has not passed (as of indexing; the
+    next update or reindex drops lapsed ones)."""
+    from datetime import date
+
+    from catalog.models import MustWatch
+
+    return set(session.scalars(select(MustWatch.item_id).where(
+        MustWatch.deadline >= date.today())))
 
 
 @dataclass
@@ -131,7 +142,8 @@ class SearchIndex:
         """Make the index anew from the catalog, in a fresh folder swapped in at the end,
         so searches keep answering from the old one (or the catalog) meanwhile."""
         with db.session() as session:
-            return self.build(document(item) for item in _items(session))
+            musts = _must_watch_ids(session)
+            return self.build(document(item, item.id in musts) for item in _items(session))
 
     def build(self, documents: Iterable[dict[str, Any]]) -> int:
         """The index of exactly these documents (see ``document``)."""
@@ -173,11 +185,12 @@ class SearchIndex:
             return
         with db.session() as session:
             present = {i.id: i for i in _items(session, ids)}
+            musts = _must_watch_ids(session)
         writer = self._index.writer(timeout=30.0)
         try:
             for item_id in ids:
                 if item_id in present:
-                    writer.update_document(**document(present[item_id]))
+                    writer.update_document(**document(present[item_id], item_id in musts))
                 else:
                     writer.delete_by_term("id", str(item_id))
         except BaseException:

@@ -369,6 +369,11 @@ async def must_watch_create(request: Request) -> Response:
             session, int(item_text), session.get_one(OrgNode, issuer.id),
             _date(str(form.get("issued_on") or today.isoformat()), "issued_on"),
             _date(str(form.get("deadline", "")), "deadline"), nodes, str(form.get("note", "")))
+    # The search filter "must watch" reads the index: bring this item's document up to date.
+    from starlette.concurrency import run_in_threadpool
+
+    await run_in_threadpool(request.app.state.search.update, request.app.state.db,
+                            [int(item_text)])
     back = str(form.get("back", "")) or request.app.url_path_for("sessions")
     return RedirectResponse(back if back.startswith("/") and not back.startswith("//")
                             else "/", status_code=303)

@@ -102,3 +102,22 @@ def test_xspf_ical_and_notice(planned: Any) -> None:
     assert "DTSTART:" in body and "X-WR-CALNAME:城关镇 主题党日" in body
     assert "东村党支部主题党日活动通知" in notice.text and "乡风文明" in notice.text
     assert "print.css" in notice.text
+
+
+def test_a_must_watch_item_is_found_by_the_search_filter(planned: Any) -> None:
+    settings, db, ids = planned
+    with db.session() as session:
+        item = session.query(Item).filter(Item.rel_path.like("%广场舞%")).one()
+        home = session.query(OrgNode).filter(OrgNode.name == "东村党支部").one()
+    with running_server(settings, db) as url, closing(httpx.Client(base_url=url)) as staff:
+        csrf = sign_in(staff, None, "chengguan", password=demo_org.DEMO_PASSWORD)
+        before = staff.get("/api/search", params={"must_watch": "1"}).json()
+        marked = staff.post("/must-watch", data={
+            "csrf": csrf, "item_id": str(item.id), "node_ids": [str(home.id)],
+            "deadline": (date.today() + timedelta(days=10)).isoformat()})
+        assert marked.status_code == 303  # back to the sessions page
+        after = staff.get("/api/search", params={"must_watch": "1"}).json()
+        pending = staff.get("/api/must-watch", params={"node": home.id}).json()["pending"]
+    assert before["total"] == 0
+    assert [r["id"] for r in after["results"]] == [item.id]
+    assert [p["item_id"] for p in pending] == [item.id]
