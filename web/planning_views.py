@@ -256,8 +256,8 @@ async def api_session_compose(request: Request) -> Response:
         recent = planning.recently_shown(session, study.station_id, study.starts_at, months)
         proposal = compose.compose(_candidates(session, recent),
                                    compose.Request(target_seconds, weights, due))
-        titles = dict(session.execute(select(Item.id, Item.title).where(
-            Item.id.in_([c.item_id for c in proposal.choices]))).tuples().all())
+        titles = {row.id: row.title for row in session.execute(select(Item.id, Item.title)
+                  .where(Item.id.in_([c.item_id for c in proposal.choices])))}
     from catalog.messages import message
 
     return JSONResponse({

@@ -121,3 +121,41 @@ def test_a_must_watch_item_is_found_by_the_search_filter(planned: Any) -> None:
     assert before["total"] == 0
     assert [r["id"] for r in after["results"]] == [item.id]
     assert [p["item_id"] for p in pending] == [item.id]
+
+
+def test_compose_plans_and_a_moved_session_over_the_api(planned: Any) -> None:
+    settings, db, ids = planned
+    with running_server(settings, db) as url, closing(httpx.Client(base_url=url)) as staff:
+        csrf = sign_in(staff, None, "chengguan", password=demo_org.DEMO_PASSWORD)
+        headers = {"x-csrf-token": csrf}
+        api = f"/api/sessions/{ids['session']}"
+        first = staff.post(f"{api}/compose", json={"months": 0}, headers=headers).json()
+        second = staff.post(f"{api}/compose", json={"months": 0}, headers=headers).json()
+        assert first == second and first["items"]
+        assert all(item["reason"] for item in first["items"])
+        saved = staff.put(api, json={"items": [i["id"] for i in first["items"]],
+                                     "discussion_minutes": 45}, headers=headers).json()
+        assert [i["id"] for i in saved["items"]] == [i["id"] for i in first["items"]]
+        assert saved["discussion_minutes"] == 45
+        assert {c["code"] for c in saved["checks"]} == {"length"}  # the demo clips are short
+        bad = staff.put(api, json={"items": [999999]}, headers=headers)
+        assert bad.status_code == 404 and bad.json()["error"] == "item_not_found"
+
+        plans = f"/api/org/{ids['town']}/plans?year=2027"
+        stored = staff.put(plans, headers=headers, json={
+            "year": {"focus": {"1": "politics", "7": "party", "13": "x"}, "notes": "全年重点"},
+            "q1": {"notes": "一季度安排"}, "m03": {"notes": "三月：学习两会精神"}}).json()
+        assert stored["plans"]["year"] == {"focus": {"1": "politics", "7": "party"},
+                                           "notes": "全年重点"}
+        assert staff.get(plans).json() == stored
+        assert staff.put(plans, headers=headers, json={"m13": {}}).status_code == 400
+
+        moved = staff.post(f"/sessions/{ids['session']}/move", data={
+            "csrf": csrf, "date": "2027-01-15", "start": "14:00", "end": "18:00"})
+        assert moved.status_code == 303
+        after = staff.get(api).json()
+        assert (after["date"], after["start"], after["end"], after["moved"]) == (
+            "2027-01-15", "14:00", "18:00", True)
+        wrong = staff.post(f"/sessions/{ids['session']}/move", data={
+            "csrf": csrf, "date": "2027-01-15", "start": "18:00", "end": "14:00"})
+        assert wrong.status_code == 400 and "结束须晚于开始" in wrong.text
