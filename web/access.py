@@ -96,6 +96,7 @@ RULES: dict[str, Rule] = {
     "api_session_compose": Rule(EDITORS, "session"),
     "org_rules": Rule(EDITORS, "node"),
     "api_plans": Rule(STAFF, "node"),
+    "plan_page": Rule(STAFF, "node"),
     "org_ical": Rule(STAFF, "node"),
     "must_watch_create": Rule(frozenset({"admin", "town_organizer"})),
     "api_must_watch": Rule(STAFF),

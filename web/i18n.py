@@ -265,6 +265,16 @@ UI.update({
     "tv_keys": ("遥控器：↑↓ 选择，确定键播放，返回键回到列表。",
                 "Remote: ↑↓ choose, OK plays, Back returns to the list."),
     "no_session_today": ("今天没有安排活动。", "No session today."),
+    "no_pending": ("没有待安排的必看课件。", "No must-watch items waiting."),
+    "plans_of_year": ("{year} 年学习计划", "Plans for {year}"),
+    "yearly_plan": ("年度计划", "Yearly plan"),
+    "month": ("月份", "Month"),
+    "month_n": ("{n} 月", "Month {n}"),
+    "theme_focus": ("学习重点", "Theme focus"),
+    "monthly_assignment": ("月度安排", "Monthly assignment"),
+    "quarterly": ("季度安排", "Quarterly arrangements"),
+    "quarter_n": ("第 {n} 季度", "Quarter {n}"),
+    "group": ("分组（自选课程）", "Group (electives)"),
 })
 
 

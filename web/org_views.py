@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from catalog import org
+from catalog import org, planning
 from catalog.errors import BadRequest, NotFound
 from catalog.models import OrgNode
 from catalog.org import Kind, MemberFields
@@ -41,10 +43,15 @@ def org_node(request: Request) -> Response:
     node_id = request.path_params["node_id"]
     page = _int_param(request, "page", 1, 1, 100_000)
     q = request.query_params.get("q", "").strip()[:50]
+    zone = ZoneInfo(request.app.state.settings.timezone)
+    today = datetime.now(zone).date()
     with request.app.state.db.session() as session:
         node = org.get_node(session, node_id)
         total, members = org.members_under(session, node, q, (page - 1) * PER_PAGE, PER_PAGE)
+        pending = (planning.pending_must_watch(session, node, today, zone)
+                   if node.kind == Kind.ORGANIZATION else [])
         return render(request, "org_node.html", node=node, principal=principal,
+                      pending=pending, year=today.year,
                       crumbs=_breadcrumb(session, node, principal),
                       children=org.children(session, node), members=members,
                       members_total=total, page=page, per_page=PER_PAGE, q=q,

@@ -311,39 +311,80 @@ async def org_rules(request: Request) -> Response:
                             status_code=303)
 
 
-async def api_plans(request: Request) -> Response:
-    """A node's plans for a year: {"year": {...}, "q1": {...}, "m01": {...}}, each with a
-    theme focus per month (the yearly plan) and notes."""
+PERIODS = ["year"] + [f"q{n}" for n in range(1, 5)] + [f"m{n:02d}" for n in range(1, 13)]
+
+
+def _year(request: Request) -> int:
     year_text = request.query_params.get("year", "")
     if not year_text.isdigit() or not 2000 <= int(year_text) <= 2100:
         raise BadRequest("bad_page", name="year", value=year_text, expected="2000–2100")
-    year = int(year_text)
-    node_id = request.path_params["node_id"]
-    periods = {"year"} | {f"q{n}" for n in range(1, 5)} | {f"m{n:02d}" for n in range(1, 13)}
+    return int(year_text)
+
+
+def _save_plans(session: Session, node_id: int, year: int, body: dict[str, Any]) -> None:
     themes = {t.value for t in LEARNING_THEMES}
+    if not set(body) <= set(PERIODS) or not all(isinstance(v, dict) for v in body.values()):
+        raise BadRequest("bad_json")
+    for period, value in body.items():
+        raw_focus = value.get("focus") or {}
+        focus = {str(k): str(v) for k, v in raw_focus.items()
+                 if str(v) in themes and str(k).isdigit() and 1 <= int(k) <= 12}
+        plan = session.scalars(select(Plan).where(
+            Plan.node_id == node_id, Plan.year == year, Plan.period == period)).first()
+        if plan is None:
+            plan = Plan(node_id=node_id, year=year, period=period)
+            session.add(plan)
+        plan.focus, plan.notes = focus, str(value.get("notes", ""))[:5000]
+        plan.updated_at = utcnow()
+
+
+def _plans(session: Session, node_id: int, year: int) -> dict[str, dict[str, Any]]:
+    return {p.period: {"focus": p.focus, "notes": p.notes} for p in session.scalars(
+        select(Plan).where(Plan.node_id == node_id, Plan.year == year))}
+
+
+async def api_plans(request: Request) -> Response:
+    """A node's plans for a year: {"year": {...}, "q1": {...}, "m01": {...}}, each with a
+    theme focus per month (the yearly plan) and notes."""
+    year = _year(request)
+    node_id = request.path_params["node_id"]
     if request.method == "PUT":
         try:
             body = await request.json()
         except ValueError:
             raise BadRequest("bad_json") from None
-        if not isinstance(body, dict) or not set(body) <= periods:
+        if not isinstance(body, dict):
             raise BadRequest("bad_json")
         with request.app.state.db.transaction() as session:
-            for period, value in body.items():
-                focus = {str(k): str(v) for k, v in (value.get("focus") or {}).items()
-                         if str(v) in themes and str(k).isdigit() and 1 <= int(k) <= 12}
-                plan = session.scalars(select(Plan).where(
-                    Plan.node_id == node_id, Plan.year == year, Plan.period == period)).first()
-                if plan is None:
-                    plan = Plan(node_id=node_id, year=year, period=period)
-                    session.add(plan)
-                plan.focus, plan.notes = focus, str(value.get("notes", ""))[:5000]
-                plan.updated_at = utcnow()
+            _save_plans(session, node_id, year, body)
     with request.app.state.db.session() as session:
-        plans = session.scalars(select(Plan).where(Plan.node_id == node_id,
-                                                   Plan.year == year)).all()
-        return JSONResponse({"year": year, "plans": {
-            p.period: {"focus": p.focus, "notes": p.notes} for p in plans}})
+        return JSONResponse({"year": year, "plans": _plans(session, node_id, year)})
+
+
+async def plan_page(request: Request) -> Response:
+    """The yearly plan (a theme focus per month), quarterly arrangements and monthly
+    assignments of a town or organization, on one page."""
+    principal = principal_of(request)
+    year = _year(request) if request.query_params.get("year") else datetime.now(
+        zone_of(request)).year
+    node_id = request.path_params["node_id"]
+    if request.method == "POST":
+        form = await request.form()
+        body: dict[str, Any] = {"year": {"notes": str(form.get("notes_year", "")),
+                                         "focus": {str(m): str(form.get(f"focus_{m}", ""))
+                                                   for m in range(1, 13)}}}
+        for period in PERIODS[1:]:
+            body[period] = {"notes": str(form.get(f"notes_{period}", ""))}
+        with request.app.state.db.transaction() as session:
+            _save_plans(session, node_id, year, body)
+        return RedirectResponse(
+            f"{request.app.url_path_for('plan_page', node_id=node_id)}?year={year}",
+            status_code=303)
+    with request.app.state.db.session() as session:
+        node = org.get_node(session, node_id)
+        plans = _plans(session, node_id, year)
+    return render(request, "plan.html", node=node, year=year, plans=plans,
+                  themes=LEARNING_THEMES, can_edit=principal.edits(node))
 
 
 # ---- must-watch

@@ -93,6 +93,7 @@ ROUTES: dict[str, tuple[str, str, str, dict[str, str] | None]] = {
     "org_rules": (NODE_EDIT, "POST", "/org/{org}/rules", {"year": "x"}),
     "api_plans": (NODE_READ, "GET", "/api/org/{org}/plans?year=2027", None),
     "org_ical": (NODE_READ, "GET", "/org/{org}/sessions.ics", None),
+    "plan_page": (NODE_READ, "GET", "/org/{org}/plan?year=2027", None),
     "session_page": (NODE_READ, "GET", "/sessions/{session}", None),
     "session_notice": (NODE_READ, "GET", "/sessions/{session}/notice", None),
     "api_session": (NODE_READ, "GET", "/api/sessions/{session}", None),
@@ -108,6 +109,7 @@ ROUTES: dict[str, tuple[str, str, str, dict[str, str] | None]] = {
 EXTRA = [("roster_import", NODE_EDIT, "POST", "/org/{org}/import", {}),
          ("api_session", NODE_EDIT, "PUT", "/api/sessions/{session}", {"items": "x"}),
          ("api_plans", NODE_EDIT, "PUT", "/api/org/{org}/plans?year=2027", {"x": "y"}),
+         ("plan_page", NODE_EDIT, "POST", "/org/{org}/plan?year=x", {}),
          ("api_member", MEMBER_EDIT, "PUT", "/api/members/{member}", {"name": ""})]
 
 # Who asks: (username or pseudo-role, role, the scope's kind)

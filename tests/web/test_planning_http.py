@@ -159,3 +159,18 @@ def test_compose_plans_and_a_moved_session_over_the_api(planned: Any) -> None:
         wrong = staff.post(f"/sessions/{ids['session']}/move", data={
             "csrf": csrf, "date": "2027-01-15", "start": "18:00", "end": "14:00"})
         assert wrong.status_code == 400 and "结束须晚于开始" in wrong.text
+
+
+def test_the_plan_page_keeps_a_years_focus_and_assignments(planned: Any) -> None:
+    settings, db, ids = planned
+    with running_server(settings, db) as url, closing(httpx.Client(base_url=url)) as staff:
+        csrf = sign_in(staff, None, "chengguan", password=demo_org.DEMO_PASSWORD)
+        page = f"/org/{ids['town']}/plan?year=2027"
+        saved = staff.post(page, data={"csrf": csrf, "notes_year": "全年学习重点",
+                                       "focus_3": "policy", "focus_7": "party",
+                                       "notes_m03": "学习两会精神", "notes_q3": "冬训准备"},
+                           follow_redirects=True)
+        api = staff.get(f"/api/org/{ids['town']}/plans?year=2027").json()["plans"]
+    assert saved.status_code == 200 and "学习两会精神" in saved.text
+    assert api["year"] == {"focus": {"3": "policy", "7": "party"}, "notes": "全年学习重点"}
+    assert api["m03"]["notes"] == "学习两会精神" and api["q3"]["notes"] == "冬训准备"
