@@ -186,12 +186,20 @@ def authenticate(session: Session, username: str, password: str, address: str,
 
 
 def record_failure(session: Session, username: str, address: str) -> None:
+    now = utcnow()
+    # Failures older than the window count for nothing: they go, so that a guessing
+    # attack cannot grow the table without end.
+    session.execute(delete(LoginFailure).where(LoginFailure.at < now - THROTTLE_WINDOW))
     session.add(LoginFailure(username=username.strip().lower()[:64], address=address[:64],
-                             at=utcnow()))
+                             at=now))
 
 
-def forget_failures(session: Session, before: datetime) -> None:
-    session.execute(delete(LoginFailure).where(LoginFailure.at < before))
+def forget_expired_sessions(session: Session, limits: Limits) -> None:
+    """Sessions past their idle or absolute limit that no request came back for."""
+    now = utcnow()
+    session.execute(delete(LoginSession).where(
+        (LoginSession.last_seen_at < now - limits.idle)
+        | (LoginSession.created_at < now - limits.absolute)))
 
 
 # ---- sessions

@@ -72,6 +72,7 @@ async def login(request: Request) -> Response:
         with db.transaction() as session:
             user = accounts.authenticate(session, username, password, _address(request),
                                          limits(settings))
+            accounts.forget_expired_sessions(session, limits(settings))
             return accounts.open_session(session, user, _address(request),
                                          request.headers.get("user-agent", ""))
 

@@ -18,7 +18,7 @@ from catalog.org import Kind, MemberFields
 from catalog.scope import Principal
 from web.auth import principal_of
 from web.i18n import pick_lang
-from web.views import _int_param, render
+from web.views import _int_param, json_object, render
 
 PER_PAGE = 100
 
@@ -70,12 +70,7 @@ def _form_fields(form: Any) -> MemberFields:
 
 async def _json_or_form(request: Request) -> dict[str, Any]:
     if request.headers.get("content-type", "").startswith("application/json"):
-        try:
-            data = await request.json()
-        except ValueError:
-            raise BadRequest("bad_json") from None
-        if not isinstance(data, dict):
-            raise BadRequest("bad_json")
+        data = await json_object(request)
         return {k: ("" if v is None else v if isinstance(v, bool) else str(v))
                 for k, v in data.items()}
     return dict(await request.form())

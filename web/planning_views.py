@@ -18,7 +18,7 @@ from catalog.models import Item, OrgNode, Plan, StudySession, utcnow
 from catalog.themes import LEARNING_THEMES, theme_label
 from web.auth import principal_of
 from web.i18n import pick_lang
-from web.views import render
+from web.views import json_object, render
 
 
 def zone_of(request: Request) -> ZoneInfo:
@@ -192,12 +192,7 @@ def session_notice(request: Request) -> Response:
 async def api_session(request: Request) -> Response:
     session_id = request.path_params["session_id"]
     if request.method == "PUT":
-        try:
-            body = await request.json()
-        except ValueError:
-            raise BadRequest("bad_json") from None
-        if not isinstance(body, dict):
-            raise BadRequest("bad_json")
+        body = await json_object(request)
         with request.app.state.db.transaction() as session:
             study = planning.get_session(session, session_id)
             if "items" in body:
@@ -232,10 +227,7 @@ def _candidates(session: Session, exclude: set[int]) -> list[compose.Candidate]:
 
 async def api_session_compose(request: Request) -> Response:
     """A proposal (not saved): the builder shows it and the organizer keeps or edits it."""
-    try:
-        body = await request.json() if await request.body() else {}
-    except ValueError:
-        raise BadRequest("bad_json") from None
+    body = await json_object(request) if await request.body() else {}
     settings = request.app.state.settings
     raw_weights = body.get("weights") or {t.value: 1 for t in LEARNING_THEMES}
     if not isinstance(raw_weights, dict):
@@ -349,12 +341,7 @@ async def api_plans(request: Request) -> Response:
     year = _year(request)
     node_id = request.path_params["node_id"]
     if request.method == "PUT":
-        try:
-            body = await request.json()
-        except ValueError:
-            raise BadRequest("bad_json") from None
-        if not isinstance(body, dict):
-            raise BadRequest("bad_json")
+        body = await json_object(request)
         with request.app.state.db.transaction() as session:
             _save_plans(session, node_id, year, body)
     with request.app.state.db.session() as session:

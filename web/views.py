@@ -36,6 +36,17 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int) -
     return value
 
 
+async def json_object(request: Request) -> dict[str, Any]:
+    """The request's JSON body, which must be an object."""
+    try:
+        body = await request.json()
+    except ValueError:
+        raise BadRequest("bad_json") from None
+    if not isinstance(body, dict):
+        raise BadRequest("bad_json")
+    return body
+
+
 def _theme_param(request: Request) -> str | None:
     raw = request.query_params.get("theme")
     return parse_theme(raw).value if raw else None

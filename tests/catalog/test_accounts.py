@@ -122,3 +122,24 @@ def test_a_principal_sees_its_subtree_only(db: Database, tree: dict[str, int]) -
 
     assert not org.within(OrgNode(path="/1/22/"), OrgNode(path="/1/2/"))
     assert org.within(OrgNode(path="/1/2/22/"), OrgNode(path="/1/2/"))
+
+
+def test_abandoned_sessions_and_old_failures_are_cleared(db: Database,
+                                                         tree: dict[str, int]) -> None:
+    from catalog.models import LoginFailure
+
+    limits = Limits(idle=timedelta(minutes=30))
+    with db.transaction() as session:
+        user = accounts.find_user(session, "hexi")
+        accounts.open_session(session, user, "", "")
+        kept = accounts.open_session(session, user, "", "")
+        for row in session.scalars(select(LoginSession)):
+            row.last_seen_at = utcnow() - timedelta(hours=1)
+        session.add(LoginFailure(username="hexi", address="x", at=utcnow() - timedelta(hours=2)))
+    with db.transaction() as session:
+        accounts.session_user(session, kept, Limits(idle=timedelta(hours=2)))  # comes back
+        accounts.forget_expired_sessions(session, limits)
+        accounts.record_failure(session, "hexi", "y")
+    with db.session() as session:
+        assert len(session.scalars(select(LoginSession)).all()) == 1
+        assert [f.address for f in session.scalars(select(LoginFailure))] == ["y"]
