@@ -177,13 +177,21 @@ def _unsafe_routes(app: Any, ids: dict[str, int]) -> list[tuple[str, str]]:
 def test_every_unsafe_request_without_a_csrf_token_is_refused(
         town: tuple[Settings, Database]) -> None:
     settings, db = town
-    with db.session() as session:
+    from datetime import UTC, datetime, timedelta
+
+    from catalog import org, planning
+
+    with db.transaction() as session:
         member = session.scalars(select(Member).where(Member.name == "张三")).one()
-        ids = {"node_id": member.org_id, "member_id": member.id}
+        start = datetime(2027, 3, 10, 1, tzinfo=UTC)
+        study = planning.create_session(session, org.get_node(session, member.org_id), start,
+                                        start + timedelta(hours=4), "三月")
+        ids = {"node_id": member.org_id, "member_id": member.id, "session_id": study.id}
     app = create_app(settings, db)
     with TestClient(app, headers={"accept": "application/json"}) as client:
         routes = _unsafe_routes(app, ids)
-        assert len(routes) >= 12
+        assert len(routes) >= 20
+        assert not [path for _, path in routes if "/x" in path], "a path parameter unfilled"
         # Signed out: the login form needs its double-submit token too.
         refused = client.post("/login", data={"username": "admin",
                                               "password": demo_org.DEMO_PASSWORD})
