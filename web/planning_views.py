@@ -225,15 +225,30 @@ def _candidates(session: Session, exclude: set[int]) -> list[compose.Candidate]:
             for i in items]
 
 
+def _plan_weights(session: Session, study: StudySession, zone: ZoneInfo) -> dict[str, float]:
+    """Equal weights, and double for the month's focus in the yearly plan of the session's
+    organization, else of its town."""
+    weights = {t.value: 1.0 for t in LEARNING_THEMES}
+    day = study.starts_at.astimezone(zone)
+    home = org.get_node(session, study.org_id)
+    for node_id in (home.id, home.parent_id):
+        plan = session.scalars(select(Plan).where(Plan.node_id == node_id,
+                                                  Plan.year == day.year,
+                                                  Plan.period == "year")).first()
+        focus = plan.focus.get(str(day.month)) if plan else None
+        if focus in weights:
+            weights[focus] = 2.0
+            break
+    return weights
+
+
 async def api_session_compose(request: Request) -> Response:
     """A proposal (not saved): the builder shows it and the organizer keeps or edits it."""
     body = await json_object(request) if await request.body() else {}
     settings = request.app.state.settings
-    raw_weights = body.get("weights") or {t.value: 1 for t in LEARNING_THEMES}
-    if not isinstance(raw_weights, dict):
+    raw_weights = body.get("weights")
+    if raw_weights is not None and not isinstance(raw_weights, dict):
         raise BadRequest("bad_json")
-    weights = {str(k): float(v) for k, v in raw_weights.items()
-               if k in {t.value for t in LEARNING_THEMES} and isinstance(v, int | float)}
     months = body.get("months", settings.compose_recent_months)
     if not isinstance(months, int) or not 0 <= months <= 36:
         raise BadRequest("bad_page", name="months", value=str(months), expected="0–36")
@@ -241,6 +256,9 @@ async def api_session_compose(request: Request) -> Response:
     with request.app.state.db.session() as session:
         study = planning.get_session(session, request.path_params["session_id"])
         facts = planning.facts(session, study, zone_of(request), settings.activity_min_minutes)
+        weights = ({str(k): float(v) for k, v in raw_weights.items()
+                    if k in {t.value for t in LEARNING_THEMES} and isinstance(v, int | float)}
+                   if raw_weights else _plan_weights(session, study, zone_of(request)))
         target = max(settings.activity_min_minutes,
                      (study.ends_at - study.starts_at).total_seconds() / 60)
         target_seconds = (target - study.discussion_minutes) * 60
@@ -254,7 +272,7 @@ async def api_session_compose(request: Request) -> Response:
 
     return JSONResponse({
         "target_minutes": round(target_seconds / 60, 1),
-        "minutes": round(proposal.seconds / 60, 1),
+        "minutes": round(proposal.seconds / 60, 1), "weights": weights,
         "items": [{"id": c.item_id, "title": titles.get(c.item_id, ""), "theme": c.theme,
                    "theme_label": theme_label(c.theme, lang), "duration": c.seconds,
                    "reason": message(c.reason, lang, **c.fields)} for c in proposal.choices]})

@@ -174,3 +174,25 @@ def test_the_plan_page_keeps_a_years_focus_and_assignments(planned: Any) -> None
     assert saved.status_code == 200 and "学习两会精神" in saved.text
     assert api["year"] == {"focus": {"3": "policy", "7": "party"}, "notes": "全年学习重点"}
     assert api["m03"]["notes"] == "学习两会精神" and api["q3"]["notes"] == "冬训准备"
+
+
+def test_compose_leans_on_the_months_focus_in_the_yearly_plan(planned: Any) -> None:
+    settings, db, ids = planned
+    with db.session() as session:
+        study = planning.get_session(session, ids["session"])
+        month = study.starts_at.astimezone(ZONE).month
+        year = study.starts_at.astimezone(ZONE).year
+    with running_server(settings, db) as url, closing(httpx.Client(base_url=url)) as staff:
+        csrf = sign_in(staff, None, "chengguan", password=demo_org.DEMO_PASSWORD)
+        headers = {"x-csrf-token": csrf}
+        api = f"/api/sessions/{ids['session']}/compose"
+        plain = staff.post(api, json={"months": 0}, headers=headers).json()
+        staff.put(f"/api/org/{ids['town']}/plans?year={year}", headers=headers,
+                  json={"year": {"focus": {str(month): "culture"}}})
+        focused = staff.post(api, json={"months": 0}, headers=headers).json()
+
+    # (The demo catalog is too small for weights to change the pick; that weights shape
+    # the pick is tests/catalog/test_rules_compose.py's business.)
+    assert plain["weights"] == {t: 1.0 for t in ("politics", "party", "policy",
+                                                 "technology", "culture")}
+    assert focused["weights"]["culture"] == 2.0 and focused["weights"]["party"] == 1.0
