@@ -55,7 +55,7 @@ def test_forty_clients_stay_within_the_memory_bound(tmp_path: Path, demo_library
     for n in range(CLIENTS // 2 + 1):  # one more for the client beyond the slots
         shutil.copy(tmp_path / "long.avi", root / f"报告{n:02d}.avi")
     env = os.environ | {"YUANJIAO_DATA_DIR": str(tmp_path / "data"),
-                        "YUANJIAO_STATION": "XC-012", "YUANJIAO_PLAYBACK_IDLE_SECONDS": "10",
+                        "YUANJIAO_STATION": "XC-012", "YUANJIAO_PLAYBACK_IDLE_SECONDS": "20",
                         "YUANJIAO_GUEST_VIEWING": "true"}
     cli = [sys.executable, "-m", "web.cli"]
     subprocess.run([*cli, "scan", "-q", str(root)], env=env, check=True, capture_output=True)
@@ -78,7 +78,9 @@ def test_forty_clients_stay_within_the_memory_bound(tmp_path: Path, demo_library
         assert len(direct) + len(transcoded) == CLIENTS + 1
         result = _run_clients(base, direct, transcoded[:-1], transcoded[-1], server.pid)
         left = _ffmpeg_left_after(server.pid, 30)
-        time.sleep(12)  # past the idle window: every playback has closed
+        # Past the idle window: every playback has closed. The window is wide because a
+        # client starved of CPU on a busy machine must not look like one that left.
+        time.sleep(22)
         with httpx.Client(base_url=base) as inspector:
             sign_in(inspector, None, "checker")
             playbacks = inspector.get("/api/playbacks").json()["playbacks"]
