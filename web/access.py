@@ -82,6 +82,10 @@ RULES: dict[str, Rule] = {
     "api_members": Rule(STAFF),
     "api_member": Rule(USERS, "member"),
     "api_users": Rule(ADMIN),
+    "users_page": Rule(ADMIN),
+    "user_create": Rule(ADMIN),
+    "user_password": Rule(ADMIN),
+    "user_disable": Rule(ADMIN),
     # Planning: sessions, playlists, rules, plans, must-watch items, exports, TV mode.
     "sessions": Rule(STAFF),
     "api_sessions": Rule(STAFF),

@@ -33,6 +33,7 @@ from web import (
     roster_views,
     search_views,
     streaming,
+    user_views,
     views,
 )
 from web.auth import AuthMiddleware, Endpoint, guarded
@@ -144,6 +145,12 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
               methods=["GET", "POST"]),
         route("/api/me", account_views.api_me, name="api_me"),
         route("/api/users", account_views.api_users, name="api_users"),
+        route("/users", user_views.users_page, name="users_page"),
+        route("/users/new", user_views.user_create, name="user_create", methods=["POST"]),
+        route("/users/{user_id:int}/password", user_views.user_password,
+              name="user_password", methods=["POST"]),
+        route("/users/{user_id:int}/disable", user_views.user_disable, name="user_disable",
+              methods=["POST"]),
         route("/t/{token}", account_views.station_link, name="station_link"),
         route("/org", org_views.org_home, name="org_home"),
         route("/org/{node_id:int}", org_views.org_node, name="org_node"),

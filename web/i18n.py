@@ -275,6 +275,20 @@ UI.update({
     "quarterly": ("季度安排", "Quarterly arrangements"),
     "quarter_n": ("第 {n} 季度", "Quarter {n}"),
     "group": ("分组（自选课程）", "Group (electives)"),
+    "accounts": ("账号管理", "Accounts"),
+    "role": ("角色", "Role"),
+    "scope": ("所属层级", "Scope"),
+    "last_login": ("最近登录", "Last login"),
+    "reset_password": ("重设密码", "Reset password"),
+    "disable": ("停用", "Disable"),
+    "enable": ("恢复", "Enable"),
+    "add_user": ("新建账号", "Add an account"),
+    "member_number": ("人员编号（党员账号必填）", "Member number (member accounts)"),
+    "one_time_shown": ("账号 {user} 的一次性密码：{password}　请当面或电话告知本人，"
+                       "首次登录后须修改。此密码只显示这一次。",
+                       "One-time password of {user}: {password}. Tell its owner in person or "
+                       "by phone; it must be changed at the first login and is shown only "
+                       "this once."),
 })
 
 

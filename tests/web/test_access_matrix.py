@@ -68,6 +68,12 @@ ROUTES: dict[str, tuple[str, str, str, dict[str, str] | None]] = {
     "api_org": (STAFF, "GET", "/api/org", None),
     "api_members": (STAFF, "GET", "/api/members", None),
     "api_users": (ADMIN_ONLY, "GET", "/api/users", None),
+    "users_page": (ADMIN_ONLY, "GET", "/users", None),
+    "user_create": (ADMIN_ONLY, "POST", "/users/new", {"node_id": "x"}),
+    # (POSTs on accounts by id: tried in tests/web/test_user_pages.py, where their effect
+    # is checked; here only that nobody but an admin passes.)
+    "user_password": (ADMIN_ONLY, "POST", "/users/999999/password", {}),
+    "user_disable": (ADMIN_ONLY, "POST", "/users/999999/disable", {}),
     "org_node": (NODE_READ, "GET", "/org/{org}", None),
     "roster_export": (NODE_READ, "GET", "/org/{org}/roster.xlsx", None),
     "station_page": (NODE_READ, "GET", "/stations/{station}", None),

@@ -179,14 +179,15 @@ def test_every_unsafe_request_without_a_csrf_token_is_refused(
     settings, db = town
     from datetime import UTC, datetime, timedelta
 
-    from catalog import org, planning
+    from catalog import accounts, org, planning
 
     with db.transaction() as session:
         member = session.scalars(select(Member).where(Member.name == "张三")).one()
         start = datetime(2027, 3, 10, 1, tzinfo=UTC)
         study = planning.create_session(session, org.get_node(session, member.org_id), start,
                                         start + timedelta(hours=4), "三月")
-        ids = {"node_id": member.org_id, "member_id": member.id, "session_id": study.id}
+        ids = {"node_id": member.org_id, "member_id": member.id, "session_id": study.id,
+               "user_id": accounts.find_user(session, "hexi").id}
     app = create_app(settings, db)
     with TestClient(app, headers={"accept": "application/json"}) as client:
         routes = _unsafe_routes(app, ids)
