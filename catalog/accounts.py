@@ -20,7 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from catalog.errors import BadRequest, NotFound, YuanjiaoError
 from catalog.models import LoginFailure, LoginSession, Member, OrgNode, User, utcnow
-from catalog.org import Kind
+from catalog.org import Kind, ensure_city, kind_label
 
 HASHER = PasswordHasher()
 PASSWORD_MIN = 8
@@ -94,8 +94,10 @@ def create_user(session: Session, username: str, password: str, role: Role, node
     if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
         raise BadRequest("user_exists", username=username)
     if node.kind not in ROLE_NODE_KINDS[role]:
-        raise BadRequest("role_node_mismatch", role=role.value, node=node.name,
-                         kinds=", ".join(sorted(ROLE_NODE_KINDS[role])))
+        kinds = sorted(ROLE_NODE_KINDS[role])
+        raise BadRequest("role_node_mismatch", role=role_label(role), role_en=role_label(
+            role, "en"), node=node.name, kinds="、".join(kind_label(k) for k in kinds),
+            kinds_en=", ".join(kind_label(k, "en") for k in kinds))
     if role == Role.MEMBER and (member is None or member.org_id != node.id):
         raise BadRequest("member_account_needs_member", username=username)
     check_password_rules(password, username)
@@ -139,8 +141,6 @@ def bootstrap_admin(session: Session, city_name: str = "本市") -> str | None:
     returned (to be printed once) and must be changed at first login."""
     if session.scalar(select(func.count()).select_from(User)):
         return None
-    from catalog.org import ensure_city
-
     root = ensure_city(session, city_name)
     password = one_time_password()
     create_user(session, "admin", password, Role.ADMIN, root, display_name="管理员",

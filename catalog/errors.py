@@ -43,3 +43,7 @@ class Unauthorized(YuanjiaoError):
 
 class Forbidden(YuanjiaoError):
     status = 403
+
+
+class TooLarge(YuanjiaoError):
+    status = 413

@@ -366,8 +366,10 @@ MESSAGES.update({
                      "characters."),
     "user_exists": ("用户 {username} 已存在。", "User {username} already exists."),
     "user_not_found": ("没有用户 {username}。", "No user {username}."),
-    "role_node_mismatch": ("角色 {role} 只能设在这些层级：{kinds}；“{node}”不是。",
-                           "Role {role} belongs at these levels: {kinds}; “{node}” is not one."),
+    "role_node_mismatch": ("“{role}”账号只能设在这些层级：{kinds}；“{node}”不是。"
+                           "请另选层级或角色。",
+                           "A {role_en} account belongs at these levels: {kinds_en}; “{node}” "
+                           "is not one. Choose another level or role."),
     "member_account_needs_member": ("党员账号 {username} 需要对应本组织花名册中的一个人员。",
                                     "Member account {username} must name a member of its "
                                     "organization's roster."),

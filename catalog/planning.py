@@ -114,17 +114,18 @@ def first_station(session: Session, home: OrgNode) -> OrgNode | None:
 
 
 def apply_rule(session: Session, rule: ActivityRule, zone: ZoneInfo) -> int:
-    """Make the rule's sessions for every organization of the town; a month that already
-    has this rule's session (moved or not) keeps it. Returns how many were made."""
+    """Make the rule's sessions for every organization of the town that has none of them
+    yet (one added to the town since, say); sessions already made, moved or not, stay as
+    they are. Returns how many were made."""
     town = org.get_node(session, rule.town_id)
-    by_org_month = {(s.org_id, _rule_month(s)) for s in session.scalars(
-        select(StudySession).where(StudySession.rule_id == rule.id))}
+    done = set(session.scalars(select(StudySession.org_id).where(
+        StudySession.rule_id == rule.id)))
     made = 0
     for home in org.subtree(session, town, org.Kind.ORGANIZATION):
+        if home.id in done:
+            continue
         station = first_station(session, home)
         for day in rule_dates(rule.rule, rule.year):
-            if (home.id, day.month) in by_org_month:
-                continue
             start = local(day, rule.start_minute, zone)
             session.add(StudySession(
                 org_id=home.id, station_id=station.id if station else None, rule_id=rule.id,
@@ -134,12 +135,6 @@ def apply_rule(session: Session, rule: ActivityRule, zone: ZoneInfo) -> int:
             made += 1
     session.flush()
     return made
-
-
-def _rule_month(study: StudySession) -> int:
-    # The month a rule made the session for: its title keeps it after a move.
-    found = re.match(r"(\d{1,2})月", study.title)
-    return int(found.group(1)) if found else study.starts_at.month
 
 
 def add_rule(session: Session, town: OrgNode, year: int, rule: str, start_minute: int,

@@ -15,16 +15,14 @@ from catalog.models import User
 from catalog.scope import Principal
 from web.auth import (
     SESSION_COOKIE,
-    STATION_COOKIE,
     limits,
     login_csrf,
     principal_of,
     set_login_csrf,
+    set_station_cookie,
 )
 from web.i18n import pick_lang
 from web.views import render
-
-TEN_YEARS = 10 * 365 * 24 * 3600
 
 
 def _address(request: Request) -> str:
@@ -168,8 +166,7 @@ def station_link(request: Request) -> Response:
     if station is None:
         raise NotFound("station_token_unknown")
     response = RedirectResponse("/", status_code=303)
-    response.set_cookie(STATION_COOKIE, token, max_age=TEN_YEARS, httponly=True,
-                        samesite="lax", secure=request.url.scheme == "https")
+    set_station_cookie(response, request, token)
     return response
 
 

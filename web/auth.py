@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from catalog import org
 from catalog.accounts import Limits, session_user
 from catalog.db import Database
-from catalog.errors import Forbidden, NotFound, Unauthorized, YuanjiaoError
+from catalog.errors import Forbidden, NotFound, TooLarge, Unauthorized
 from catalog.models import OrgNode
 from catalog.scope import ANONYMOUS, GUEST, Kind, Principal
 from catalog.settings import Settings
@@ -54,8 +54,6 @@ def _cookies(scope: Scope) -> dict[str, str]:
 
 
 def _query_token(scope: Scope) -> str:
-    from urllib.parse import parse_qs
-
     values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("station_token")
     return values[0] if values else ""
 
@@ -127,7 +125,7 @@ async def _submitted_token(request: Request) -> str:
     if header:
         return header
     if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
-        raise YuanjiaoError("body_too_large", limit_mb=MAX_FORM_BYTES >> 20)
+        raise TooLarge("body_too_large", limit_mb=MAX_FORM_BYTES >> 20)
     content_type = request.headers.get("content-type", "")
     if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         # Starlette keeps the parsed form on the request, which the endpoint receives.
@@ -142,6 +140,12 @@ async def check_csrf(request: Request, principal: Principal) -> None:
         raise Forbidden("csrf_failed")
     if not secrets.compare_digest(await _submitted_token(request), expected):
         raise Forbidden("csrf_failed")
+
+
+def set_station_cookie(response: Response, request: Request, token: str) -> None:
+    """The terminal keeps its station's token: later visits need none in the address."""
+    response.set_cookie(STATION_COOKIE, token, max_age=10 * 365 * 24 * 3600, httponly=True,
+                        samesite="lax", secure=request.url.scheme == "https")
 
 
 def login_csrf(request: Request) -> str:

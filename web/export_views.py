@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
+from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
 from catalog import org, planning
 from catalog.errors import NotFound
 from catalog.models import OrgNode, StudySession, utcnow
-from web.auth import principal_of
+from web.auth import principal_of, set_station_cookie
 from web.org_views import public_base
 from web.planning_views import session_json, zone_of
 from web.views import render
@@ -27,7 +28,7 @@ def _stream_urls(request: Request, study: StudySession, items: list[dict[str, ob
             f"{urlencode(query)}" for item in items]
 
 
-def _load(request: Request) -> tuple[dict[str, object], list[str], StudySession]:
+def _load(request: Request) -> tuple[dict[str, object], list[str]]:
     with request.app.state.db.session() as session:
         study = planning.get_session(session, request.path_params["session_id"])
         station = session.get(OrgNode, study.station_id) if study.station_id else None
@@ -35,7 +36,7 @@ def _load(request: Request) -> tuple[dict[str, object], list[str], StudySession]
     token = station.station_token if station else None
     items = data["items"]
     assert isinstance(items, list)
-    return data, _stream_urls(request, study, items, token), study
+    return data, _stream_urls(request, study, items, token)
 
 
 def _attachment(name: str) -> dict[str, str]:
@@ -46,7 +47,7 @@ def _attachment(name: str) -> dict[str, str]:
 
 
 def session_m3u8(request: Request) -> Response:
-    data, urls, study = _load(request)
+    data, urls = _load(request)
     items = data["items"]
     assert isinstance(items, list)
     lines = ["#EXTM3U", f"#PLAYLIST:{data['title']}"]
@@ -58,7 +59,7 @@ def session_m3u8(request: Request) -> Response:
 
 
 def session_xspf(request: Request) -> Response:
-    data, urls, study = _load(request)
+    data, urls = _load(request)
     items = data["items"]
     assert isinstance(items, list)
     tracks = "".join(
@@ -125,8 +126,6 @@ def station_tv(request: Request) -> Response:
         if station.kind != org.Kind.STATION:
             raise NotFound("node_not_found", node_id=station.id)
         day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        from sqlalchemy import select
-
         study = session.scalars(select(StudySession).where(
             StudySession.station_id == station.id, StudySession.ends_at >= day_start,
             StudySession.starts_at < day_start + timedelta(days=31))
@@ -136,9 +135,6 @@ def station_tv(request: Request) -> Response:
     response = render(request, "tv.html", station=station, study=data, token=token,
                       today=study is not None and study.starts_at.astimezone(zone).date()
                       == now.date())
-    if token:  # the TV keeps it: later visits need no token in the address
-        from web.auth import STATION_COOKIE
-
-        response.set_cookie(STATION_COOKIE, token, max_age=10 * 365 * 24 * 3600,
-                            httponly=True, samesite="lax")
+    if token:
+        set_station_cookie(response, request, token)
     return response

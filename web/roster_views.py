@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -52,8 +53,6 @@ def roster_export(request: Request) -> Response:
         node = org.get_node(session, request.path_params["node_id"])
         table = roster.export_table(session, node, pick_lang(request))
     data = roster.to_csv(table) if fmt == "csv" else roster.to_xlsx(table)
-    from urllib.parse import quote
-
     filename = quote(f"{node.name}-花名册.{fmt}")
     return Response(data, media_type=MEDIA_TYPES[fmt], headers={
         "content-disposition": f"attachment; filename=roster.{fmt}; filename*=UTF-8''{filename}"})
