@@ -7,6 +7,10 @@ later rewrite (even one that recomputes every hash after an edit) is pinned to t
 row it changed. Its code (10 characters, no 0/O/1/I/L) is what a station administrator
 reads to an inspector; a ledger rewritten after that moment no longer holds a checkpoint
 with that code.
+
+The verifier never believes a stored ``code``: it recomputes every code from its signature
+and every signature over the text it recomputes from the fields (catalog/verify.py). What a
+key held by the station itself can and cannot prove is set out in docs/ledger.md.
 """
 
 from __future__ import annotations
@@ -43,10 +47,11 @@ class Checkpoint:
     public_key: str
     signature: str
     code: str
+    reason: str = ""
 
     def message(self) -> bytes:
         return signed_message(self.ledger, self.seq, self.at, self.head_hash, self.prev,
-                              self.first_seq, self.row_hashes)
+                              self.first_seq, self.row_hashes, self.reason)
 
     @property
     def digest(self) -> str:
@@ -57,12 +62,19 @@ class Checkpoint:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
+# Why a checkpoint was signed (docs/ledger.md).
+REASONS = ("rows", "time", "close", "shutdown", "manual", "export", "recovered")
+
+
 def signed_message(ledger: str, seq: int, at: str, head_hash: str, prev: str,
-                   first_seq: int, row_hashes: str) -> bytes:
+                   first_seq: int, row_hashes: str, reason: str = "") -> bytes:
     rows_digest = hashlib.sha256(row_hashes.encode("ascii")).hexdigest()
-    return json.dumps({"ledger": ledger, "seq": seq, "at": at, "head": head_hash,
-                       "prev": prev, "first_seq": first_seq, "rows": rows_digest},
-                      separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
+    fields: dict[str, object] = {"ledger": ledger, "seq": seq, "at": at, "head": head_hash,
+                                 "prev": prev, "first_seq": first_seq, "rows": rows_digest}
+    if reason:  # checkpoints signed before reasons existed have none
+        fields["reason"] = reason
+    return json.dumps(fields, separators=(",", ":"), sort_keys=True,
+                      ensure_ascii=False).encode()
 
 
 def code_of(signature: str) -> str:
@@ -131,8 +143,16 @@ def checkpoints(connection: Connection, ledger: str, last_only: bool = False
     return [Checkpoint(*row) for row in connection.execute(query)]
 
 
-def make_checkpoint(connection: Connection, ledger: str, key: Ed25519PrivateKey
-                    ) -> Checkpoint | None:
+def unsigned_since(connection: Connection, ledger: str) -> tuple[int, str] | None:
+    """(seq, at) of the first row no checkpoint covers yet; None when the head is signed."""
+    found = checkpoints(connection, ledger, last_only=True)
+    after = found[0].seq if found else 0
+    first = next(rows(connection, ledger, after, batch=1), None)
+    return (first.seq, first.at) if first is not None else None
+
+
+def make_checkpoint(connection: Connection, ledger: str, key: Ed25519PrivateKey,
+                    reason: str = "manual") -> Checkpoint | None:
     """Sign the ledger's head now, inside the caller's transaction; None if no row was
     added since the last checkpoint."""
     lock_ledger(connection, ledger)
@@ -144,9 +164,11 @@ def make_checkpoint(connection: Connection, ledger: str, key: Ed25519PrivateKey
     previous = found[0].digest if found else GENESIS
     row_hashes = "".join(e.hash[:ROW_DIGITS] for e in rows(connection, ledger, after))
     at = format_at(datetime.now(UTC))
-    message = signed_message(ledger, seq, at, head_hash, previous, after + 1, row_hashes)
+    message = signed_message(ledger, seq, at, head_hash, previous, after + 1, row_hashes,
+                             reason)
     signature = key.sign(message).hex()
     checkpoint = Checkpoint(ledger, seq, at, head_hash, previous, after + 1, row_hashes,
-                            public_hex(key.public_key()), signature, code_of(signature))
+                            public_hex(key.public_key()), signature, code_of(signature),
+                            reason)
     connection.execute(insert(LedgerCheckpoint).values(**checkpoint.as_dict()))
     return checkpoint

@@ -41,7 +41,14 @@ _encoder = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",",
                             allow_nan=False)
 
 
+class Encoded(str):
+    """A row's data already in canonical form (encoded when submitted, so that data that
+    cannot be encoded fails its caller at once instead of the writer's batch)."""
+
+
 def canonical_data(data: Any) -> str:
+    if isinstance(data, Encoded):
+        return data
     return _encoder.encode(data)
 
 
@@ -213,42 +220,80 @@ class Ack:
                 logger.exception("a ledger row callback failed")
 
 
+class WriterState(NamedTuple):
+    """What /healthz and the streaming routes ask of the writer."""
+
+    failing: bool
+    since: float | None  # time.time() of the first failed attempt
+    error: str
+    queued: int
+
+
 class LedgerWriter:
     """The one thread that writes a server's ledger rows, so requests never wait on the
     database. ``submit`` returns at once with the row's acknowledgement; rows queued
     together are written in one transaction, with ``apply`` (projections such as the
     playbacks table) in the same transaction. A row is acknowledged (its callbacks run,
-    ``result`` returns) only after its transaction committed."""
+    ``result`` returns) only after its transaction committed.
+
+    A batch that cannot be written is never dropped: it is tried again, ever less often,
+    while ``state`` says the writer is failing (the server then refuses streams rather
+    than serve them unrecorded), until the database takes it. ``idle`` runs on this
+    thread about once a second, between batches (time-based checkpoints)."""
 
     BATCH = 1000
+    RETRY_MAX_SECONDS = 5.0
 
     def __init__(self, db: Database, ledger: str, apply: Apply | None = None,
-                 after_commit: Callable[[list[Entry]], None] | None = None) -> None:
+                 after_commit: Callable[[list[Entry]], None] | None = None,
+                 idle: Callable[[], None] | None = None) -> None:
         self.db = db
         self.ledger = ledger
         self.apply = apply
         self.after_commit = after_commit
+        self.idle = idle
         self._queue: deque[tuple[Event, Ack] | None] = deque()
         self._lock = threading.Lock()
         self._wake = threading.Condition()  # rows queued
         self._written = threading.Condition()  # a batch acknowledged
+        self._failing_since: float | None = None
+        self._error = ""
+        self._in_hand = 0  # rows taken off the queue and not yet written
+        self._stopping = False
+        self._unwritten: list[tuple[Event, Ack]] = []  # a batch given up at close
         self._thread = threading.Thread(target=self._run, name="ledger-writer", daemon=True)
         self._thread.start()
 
     def submit(self, kind: str, data: Any) -> Ack:
+        encoded = Encoded(canonical_data(data))  # raises for data that is not JSON
         ack = Ack(self)
-        self._queue.append((Event(kind, data), ack))  # deque.append is atomic
+        self._queue.append((Event(kind, encoded), ack))  # deque.append is atomic
         if len(self._queue) == 1:
             with self._wake:
                 self._wake.notify()
         return ack
 
-    def close(self, timeout: float = 30.0) -> None:
-        """Write what is queued, then stop."""
+    @property
+    def state(self) -> WriterState:
+        return WriterState(self._failing_since is not None, self._failing_since, self._error,
+                           len(self._queue) + self._in_hand)
+
+    def close(self, timeout: float = 30.0) -> list[Event]:
+        """Write what is queued, then stop. Returns the rows that could not be written
+        within ``timeout`` (the database is down): the caller must keep them."""
         self._queue.append(None)
         with self._wake:
             self._wake.notify()
         self._thread.join(timeout)
+        if not self._thread.is_alive():
+            return []
+        self._stopping = True  # gives up retrying; what is left is handed back
+        self._thread.join(self.RETRY_MAX_SECONDS + 1)
+        left = self._unwritten + [item for item in list(self._queue) if item is not None]
+        self._queue.clear()
+        stopped = RuntimeError("the server stopped before the ledger row could be written")
+        self._resolve([(ack, None, stopped) for _, ack in left])
+        return [event for event, _ in left]
 
     def _wait(self, ack: Ack, timeout: float | None) -> None:
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -261,6 +306,7 @@ class LedgerWriter:
 
     def _run(self) -> None:
         stopping = False
+        last_idle = time.monotonic()
         while True:
             batch: list[tuple[Event, Ack]] = []
             while len(batch) < self.BATCH and self._queue:
@@ -270,7 +316,11 @@ class LedgerWriter:
                 else:
                     batch.append(item)
             if batch:
-                self._write(batch)
+                self._in_hand = len(batch)
+                if not self._write(batch):
+                    self._unwritten = batch
+                    return
+                self._in_hand = 0
             elif stopping:
                 # Rows queued by the callbacks of the last batch (a close after its open)
                 # were written above; nothing is left.
@@ -280,28 +330,50 @@ class LedgerWriter:
                     if not self._queue:
                         # The timeout covers a row queued between the check and the wait.
                         self._wake.wait(0.05)
+            if self.idle is not None and time.monotonic() - last_idle >= 1.0:
+                last_idle = time.monotonic()
+                self._call(self.idle)
 
-    def _write(self, batch: list[tuple[Event, Ack]]) -> None:
-        for attempt in range(5):
+    def _call(self, hook: Callable[[], None]) -> None:
+        try:
+            hook()
+        except Exception as exc:  # a checkpoint can wait for the next turn
+            logger.error("ledger writer hook failed: %s", exc)
+
+    def _write(self, batch: list[tuple[Event, Ack]]) -> bool:
+        """Write the batch, trying until it is written; False only when told to stop."""
+        delay = 0.1
+        while True:
             try:
                 with self.db.engine.begin() as connection:
                     entries = append(connection, self.ledger, [e for e, _ in batch])
                     if self.apply is not None:
                         self.apply(connection, entries)
                 break
-            except Exception as exc:  # the database may be briefly unreachable
-                if attempt == 4:
-                    logger.error("ledger rows could not be written: %s", exc)
-                    self._resolve([(ack, None, exc) for _, ack in batch])
-                    return
-                time.sleep(0.2 * (attempt + 1))
+            except Exception as exc:  # the database may be unreachable, locked or full
+                self._failed(exc, len(batch))
+                if self._stopping:
+                    return False
+                time.sleep(delay)
+                delay = min(delay * 2, self.RETRY_MAX_SECONDS)
+        if self._failing_since is not None:
+            logger.warning("ledger %s: rows are written again (%d in this batch)",
+                           self.ledger, len(entries))
+            self._failing_since, self._error = None, ""
         self._resolve([(ack, entry, None) for entry, (_, ack) in zip(entries, batch,
                                                                      strict=True)])
-        if self.after_commit is not None:
-            try:
-                self.after_commit(entries)
-            except Exception as exc:  # a checkpoint can wait for the next batch
-                logger.error("after writing ledger rows: %s", exc)
+        after_commit = self.after_commit
+        if after_commit is not None:
+            self._call(lambda: after_commit(entries))
+        return True
+
+    def _failed(self, exc: BaseException, count: int) -> None:
+        error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc) else ''}"
+        if self._failing_since is None:
+            self._failing_since = time.time()
+            logger.error("ledger %s: %d rows cannot be written, retrying until they are "
+                         "(streams are refused meanwhile): %s", self.ledger, count, error)
+        self._error = error
 
     def _resolve(self, outcomes: list[tuple[Ack, Entry | None, BaseException | None]]
                  ) -> None:

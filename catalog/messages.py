@@ -236,11 +236,21 @@ MESSAGES.update({
         "Ledger {ledger} verified: {rows} rows, {checkpoints} signed checkpoints, the last row "
         "written at {last_at}.",
     ),
+    "verify_ok_unsigned": (
+        "其中最后 {unsigned} 条是最近几分钟写入的，尚未签名（服务器会很快签名）。",
+        "The last {unsigned} of them were written in the last minutes and are not signed yet "
+        "(the server signs them shortly).",
+    ),
     "verify_failed": (
         "台账 {ledger} 校验不通过：第 {seq} 条：{reason}。此后的记录不可信；"
         "请保留数据库和导出文件，并报告检查人员。",
         "Ledger {ledger} failed verification at row {seq}: {reason}. Rows from there on cannot be "
         "trusted; keep the database and the export and report to the inspector.",
+    ),
+    "verify_failed_ledger": (
+        "台账 {ledger} 校验不通过：{reason}。请保留数据库和导出文件，并报告检查人员。",
+        "Ledger {ledger} failed verification: {reason}. Keep the database and the export and "
+        "report to the inspector.",
     ),
     "verify_seq_gap": ("缺少这一条记录（记录被删除）", "this row is missing (a row was deleted)"),
     "verify_seq_order": ("序号重复或倒序（记录被插入或调换）",
@@ -276,9 +286,46 @@ MESSAGES.update({
                                 "the checkpoint here does not follow the one before (a "
                                 "checkpoint was removed or edited)"),
     "verify_code_missing": (
-        "没有校验码为 {code} 的检查点：电话抽查时报出的检查点已不在台账中（台账在那之后被改写）",
-        "no checkpoint has the code {code}: the checkpoint read on the telephone is no longer in "
-        "the ledger (it was rewritten after that moment)"),
+        "按签名重新计算，{checkpoints} 个检查点（最后一个在第 {last} 条）中没有校验码为 {code} 的："
+        "若校验码没有记错，电话抽查之后台账被改写并重新签名。用 --against 指定更早的导出文件"
+        "（或乡镇的回执）可查出第一条被改的记录",
+        "recomputed from their signatures, none of the {checkpoints} checkpoints (the last at "
+        "row {last}) has the code {code}: unless the code was noted wrongly, the ledger was "
+        "rewritten and re-signed after the telephone check. An earlier export (or the town's "
+        "receipts) given with --against names the first row that was changed"),
+    "verify_code_field": (
+        "这里的检查点记着校验码 {stored}，但其签名给出的是 {signed}：检查点被重新签名，"
+        "它覆盖的第 {first_seq} 条起的记录在报出 {stored} 之后被改写",
+        "the checkpoint here stores the code {stored} but its signature gives {signed}: it was "
+        "re-signed, and the rows it covers from row {first_seq} on were rewritten after "
+        "{stored} was read out"),
+    "verify_unsigned_tail": (
+        "从这一条起的 {rows} 条记录（最早记于 {since}）没有任何签名检查点覆盖，而服务器会在几分钟内签名："
+        "检查点被删除，或记录是后来加进去的",
+        "the {rows} rows from here on (the first written at {since}) are covered by no signed "
+        "checkpoint, though the server signs within minutes: checkpoints were removed, or the "
+        "rows were added afterwards"),
+    "verify_empty": (
+        "台账 {ledger} 没有任何记录，没有可校验的内容。请确认台账名（--ledger）或站点编号设置（station）",
+        "ledger {ledger} has no rows: there is nothing to verify. Check the ledger name "
+        "(--ledger) or the station setting"),
+    "verify_projection": (
+        "页面和 CSV 所读的表 {table} 与台账不符：{column} 台账为“{ledger_value}”，表中为“{table_value}”"
+        "（表被改动）",
+        "the table {table} that pages and CSV read differs from the ledger: {column} is "
+        "'{ledger_value}' in the ledger, '{table_value}' in the table (the table was edited)"),
+    "verify_close_unmatched": (
+        "结束记录指向的开始记录（第 {open_seq} 条）不存在或已结束",
+        "this close row names an open row ({open_seq}) that does not exist or is closed"),
+    "verify_bad_payload": ("记录内容不是可读的播放记录（{detail}）",
+                           "the row's content is not a readable playback row ({detail})"),
+    "verify_earlier_missing": ("更早的副本里有这一条，现在的台账里没有（台账被截断）",
+                               "the earlier copy has this row and the ledger no longer does "
+                               "(it was truncated)"),
+    "verify_earlier_differs": (
+        "与更早的副本不同（哈希原为 {was}…，现为 {now}…）：这是第一条被改写的记录",
+        "it differs from the earlier copy (hash was {was}…, now {now}…): this is the first "
+        "row that was rewritten"),
     "ledger_bad_export": (
         "文件 {path} 不是远教台账导出文件：{detail}。请用 yuanjiao ledger export 重新导出。",
         "{path} is not a yuanjiao ledger export: {detail}. Export it again with yuanjiao "
@@ -302,6 +349,7 @@ MESSAGES.update({
     "ledger_no_playbacks": ("站点 {ledger} 还没有播放记录。",
                             "Station {ledger} has no playbacks yet."),
     "ledger_playing": ("播放中", "playing"),
+    "ledger_others": ("此数据库中的其他台账：{ledgers}", "Other ledgers in this database: {ledgers}"),
 })
 
 MESSAGES.update({

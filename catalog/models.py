@@ -234,6 +234,9 @@ class LedgerCheckpoint(Base):
     public_key: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(String(128))
     code: Mapped[str] = mapped_column(String(16), index=True)
+    # Why it was signed: rows, time, close, shutdown, manual, export, or recovered (rows a
+    # crashed run left unsigned); signed with the rest when not empty.
+    reason: Mapped[str] = mapped_column(String(16), default="", server_default="")
 
 
 class LedgerLock(Base):
@@ -253,8 +256,10 @@ class Playback(Base):
 
     __tablename__ = "playbacks"
 
+    # Every ledger numbers its rows from 1: a database that has held two station codes
+    # holds two playbacks with one open_seq (migration 0006).
+    ledger: Mapped[str] = mapped_column(String(64), primary_key=True)
     open_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    ledger: Mapped[str] = mapped_column(String(64))
     station: Mapped[str] = mapped_column(String(64), index=True)
     client: Mapped[str] = mapped_column(String(64))
     user_agent: Mapped[str] = mapped_column(Text, default="")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, update
 
 from catalog.ledger import Ack, Entry, format_at, parse_at
 from catalog.models import Playback as PlaybackRow
@@ -185,32 +185,31 @@ class PlaybackTracker:
 
 def project(connection: Connection, entries: list[Entry]) -> None:
     """Keep the playbacks table in step with the ledger rows just appended (same
-    transaction)."""
-    opened = [e for e in entries if e.kind == OPEN]
+    transaction). ``ledger verify`` recomputes the table with the same two functions."""
+    opened = [open_values(e) for e in entries if e.kind == OPEN]
     if opened:
-        connection.execute(insert(PlaybackRow), [_open_row(e) for e in opened])
+        connection.execute(insert(PlaybackRow), opened)
     for entry in entries:
         if entry.kind == CLOSE:
-            data = entry.data
+            open_seq, values = close_values(entry)
             connection.execute(
-                update(PlaybackRow).where(PlaybackRow.open_seq == data["open_seq"],
-                                          PlaybackRow.ledger == entry.ledger)
-                .values(closed_at=parse_at(data["closed_at"]), close_seq=entry.seq,
-                        bytes_sent=data["bytes_sent"] or 0, seconds=data["seconds"] or 0.0,
-                        ended_by=data["ended_by"]))
+                update(PlaybackRow).where(PlaybackRow.ledger == entry.ledger,
+                                          PlaybackRow.open_seq == open_seq).values(**values))
 
 
-def _open_row(entry: Entry) -> dict[str, Any]:
+def open_values(entry: Entry) -> dict[str, Any]:
+    """The playbacks row that a ``playback.open`` row makes."""
     data = entry.data
-    return {"open_seq": entry.seq, "ledger": entry.ledger, "station": data["station"],
+    return {"ledger": entry.ledger, "open_seq": entry.seq, "station": data["station"],
             "client": data["client"], "user_agent": data["user_agent"],
             "item_id": data["item_id"], "title": data["title"], "method": data["method"],
             "opened_at": parse_at(data["opened_at"]), "closed_at": None, "close_seq": None,
             "bytes_sent": 0, "seconds": 0.0, "ended_by": ""}
 
 
-def dangling(connection: Connection, ledger: str) -> list[int]:
-    """Open seqs of playbacks never closed: the server stopped without closing them."""
-    return list(connection.execute(
-        select(PlaybackRow.open_seq).where(PlaybackRow.ledger == ledger,
-                                           PlaybackRow.close_seq.is_(None))).scalars())
+def close_values(entry: Entry) -> tuple[int, dict[str, Any]]:
+    """(open_seq, the columns) that a ``playback.close`` row sets."""
+    data = entry.data
+    return data["open_seq"], {"closed_at": parse_at(data["closed_at"]),
+                              "close_seq": entry.seq, "bytes_sent": data["bytes_sent"] or 0,
+                              "seconds": data["seconds"] or 0.0, "ended_by": data["ended_by"]}

@@ -97,9 +97,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("checkpoint_rows", 1000, int,
             "台账每增加这么多条记录就签名一个检查点",
             "Sign a ledger checkpoint after this many new rows"),
-    Setting("checkpoint_minutes", 60.0, float,
-            "台账有新记录时，至少每隔这么多分钟签名一个检查点",
-            "Sign a ledger checkpoint at least this often (minutes) while rows come in"),
+    Setting("checkpoint_minutes", 5.0, float,
+            "台账有未签名的记录时，最迟这么多分钟后签名一个检查点",
+            "Sign a ledger checkpoint at most this many minutes after a row was written"),
+    Setting("checkpoint_on_close", True, bool,
+            "每次播放结束时签名一个检查点（电话校验码随之更新）",
+            "Sign a ledger checkpoint whenever a playback closes (the telephone code follows)"),
+    Setting("refuse_unrecorded", True, bool,
+            "台账写不进数据库时拒绝播放，而不是播放却不留记录",
+            "Refuse streams while ledger rows cannot be written, rather than serve them "
+            "unrecorded"),
     Setting("city_name", "本市", str,
             "组织树根节点（市）的名称，首次启动时建立",
             "Name of the organization tree's root (the city), made at the first start"),
@@ -160,7 +167,9 @@ class Settings:
     playback_idle_seconds: float = 60.0
     log_format: str = "text"
     checkpoint_rows: int = 1000
-    checkpoint_minutes: float = 60.0
+    checkpoint_minutes: float = 5.0
+    checkpoint_on_close: bool = True
+    refuse_unrecorded: bool = True
     city_name: str = "本市"
     guest_viewing: bool = False
     trusted_proxies: tuple[str, ...] = ()
@@ -292,6 +301,8 @@ def load_settings(
         log_format=values["log_format"],
         checkpoint_rows=values["checkpoint_rows"],
         checkpoint_minutes=values["checkpoint_minutes"],
+        checkpoint_on_close=values["checkpoint_on_close"],
+        refuse_unrecorded=values["refuse_unrecorded"],
         city_name=values["city_name"],
         guest_viewing=values["guest_viewing"],
         trusted_proxies=tuple(values["trusted_proxies"]),

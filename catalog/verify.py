@@ -3,9 +3,12 @@
 Checks, row by row in seq order: seq runs 1, 2, 3 … without gaps; the row's columns agree
 with its hashed payload; ``prev_hash`` is the previous row's hash; the hash is right; time
 never goes backwards. Checkpoints: each signature is valid (under the trusted public key
-when one is given); each names the previous one; the rows they cover hash as they did
-when signed, and were written before the signature. Needs only the standard library and
-``cryptography``, so an export can be checked on any machine.
+when one is given) over the text recomputed from its fields; each stored code is the one
+its signature gives (a code is never looked up, always recomputed); each names the
+previous one; the rows they cover hash as they did when signed, and were written before the
+signature; no row older than the signing interval is left unsigned. Observers (the
+projections, catalog/projections.py) see every row that passed. Needs only the standard
+library and ``cryptography``, so an export can be checked on any machine.
 """
 
 from __future__ import annotations
@@ -14,16 +17,19 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from catalog.checkpoints import (
     ROW_DIGITS,
     Checkpoint,
+    code_of,
+    display_code,
     normalize_code,
     verify_signature,
 )
-from catalog.ledger import GENESIS, Entry, payload_prefix
+from catalog.ledger import GENESIS, Entry, format_at, payload_prefix
 
 EXPORT_FORMAT = "yuanjiao-ledger/1"
 
@@ -41,6 +47,8 @@ class Report:
     rows: int = 0
     checkpoints: int = 0
     last_at: str = ""
+    unsigned: int = 0  # rows after the last checkpoint, younger than the signing interval
+    first_unsigned_at: str = ""
     problem: Problem | None = None
 
     @property
@@ -48,18 +56,58 @@ class Report:
         return self.problem is None
 
 
+class Observer(Protocol):
+    def feed(self, entry: Entry) -> None: ...
+
+
 def verify(ledger: str, entries: Iterable[Entry], checkpoints: list[Checkpoint],
-           public_key: str | None = None, code: str | None = None) -> Report:
+           public_key: str | None = None, code: str | None = None,
+           unsigned_grace: timedelta | None = None, now: datetime | None = None,
+           observers: Iterable[Observer] = ()) -> Report:
+    """``unsigned_grace``: how old the oldest unsigned row may be (the server signs within
+    ``checkpoint_minutes``); None accepts any unsigned tail."""
     report = Report(ledger, checkpoints=len(checkpoints))
     checkpoints = sorted(checkpoints, key=lambda c: c.seq)
     report.problem = _check_checkpoints(checkpoints, public_key, code)
     # A bad checkpoint says nothing about rows; still, a row problem before it is the
     # first thing to report, so the rows are checked up to its seq.
     limit = report.problem.seq if report.problem is not None else None
-    row_problem = _check_rows(ledger, entries, checkpoints, report, limit)
+    row_problem = _check_rows(ledger, entries, checkpoints, report, limit, list(observers))
     if row_problem is not None:
         report.problem = row_problem
+    elif report.problem is None:
+        report.problem = _check_tail(report, checkpoints, unsigned_grace,
+                                     now or datetime.now(UTC))
     return report
+
+
+def _check_tail(report: Report, checkpoints: list[Checkpoint],
+                unsigned_grace: timedelta | None, now: datetime) -> Problem | None:
+    if report.rows == 0:
+        return Problem(None, "verify_empty", {"ledger": report.ledger})
+    signed = checkpoints[-1].seq if checkpoints else 0
+    unsigned = report.rows - signed
+    if unsigned <= 0:
+        return None
+    report.unsigned = unsigned
+    if unsigned_grace is not None and report.first_unsigned_at < format_at(now - unsigned_grace):
+        return Problem(signed + 1, "verify_unsigned_tail",
+                       {"rows": unsigned, "since": report.first_unsigned_at})
+    return None
+
+
+def first_difference(current: Iterable[Entry], earlier: Iterable[Entry]) -> Problem | None:
+    """The first row of an earlier copy of the ledger (an inspector's export, the town's
+    copy) that the current ledger no longer holds as it was; rows added since are fine."""
+    now_rows = iter(current)
+    for before in earlier:
+        row = next(now_rows, None)
+        if row is None:
+            return Problem(before.seq, "verify_earlier_missing", {})
+        if row.seq != before.seq or row.hash != before.hash:
+            return Problem(before.seq, "verify_earlier_differs",
+                           {"was": before.hash[:16], "now": row.hash[:16]})
+    return None
 
 
 def _check_checkpoints(checkpoints: list[Checkpoint], public_key: str | None,
@@ -71,18 +119,28 @@ def _check_checkpoints(checkpoints: list[Checkpoint], public_key: str | None,
             return Problem(checkpoint.seq, "verify_other_key", {})
         if not verify_signature(checkpoint, public_key):
             return Problem(checkpoint.seq, "verify_bad_signature", {})
+        signed_code = code_of(checkpoint.signature)
+        if checkpoint.code != signed_code:
+            return Problem(checkpoint.seq, "verify_code_field",
+                           {"stored": display_code(checkpoint.code),
+                            "signed": display_code(signed_code),
+                            "first_seq": checkpoint.first_seq})
         if checkpoint.prev != previous or checkpoint.first_seq != next_first:
             return Problem(checkpoint.seq, "verify_checkpoint_chain", {})
         if len(checkpoint.row_hashes) != (checkpoint.seq - checkpoint.first_seq + 1) * ROW_DIGITS:
             return Problem(checkpoint.seq, "verify_checkpoint_chain", {})
         previous, next_first = checkpoint.digest, checkpoint.seq + 1
-    if code is not None and normalize_code(code) not in {c.code for c in checkpoints}:
-        return Problem(None, "verify_code_missing", {"code": code})
+    if code is not None and normalize_code(code) not in {code_of(c.signature)
+                                                         for c in checkpoints}:
+        last = checkpoints[-1].seq if checkpoints else 0
+        return Problem(None, "verify_code_missing", {"code": code, "checkpoints":
+                                                     len(checkpoints), "last": last})
     return None
 
 
 def _check_rows(ledger: str, entries: Iterable[Entry], checkpoints: list[Checkpoint],
-                report: Report, limit: int | None) -> Problem | None:
+                report: Report, limit: int | None, observers: list[Observer]
+                ) -> Problem | None:
     expected, prev_hash, last_at = 1, GENESIS, ""
     covering = iter(checkpoints)
     checkpoint = next(covering, None)
@@ -113,6 +171,10 @@ def _check_rows(ledger: str, entries: Iterable[Entry], checkpoints: list[Checkpo
                 return Problem(seq, "verify_after_checkpoint", {"checkpoint": checkpoint.seq})
             if seq == checkpoint.seq:
                 checkpoint = next(covering, None)
+        elif not report.first_unsigned_at:
+            report.first_unsigned_at = entry.at
+        for observer in observers:
+            observer.feed(entry)
         prev_hash, last_at, expected = digest, entry.at, seq + 1
         report.rows += 1
     report.last_at = last_at
@@ -172,4 +234,6 @@ def read_export(path: Path) -> Export:
                     raise ValueError(f"unknown record type {kind!r}")
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 raise ValueError(f"line {number}: {exc}") from exc
+    if not ledger:
+        raise ValueError("the file is empty: not a yuanjiao ledger export")
     return Export(ledger, public_key, entries, found)

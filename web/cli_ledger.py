@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from catalog.messages import message
 from web.cli_base import EXIT_PROBLEM, EXIT_USAGE, Context, pass_context
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from catalog.verify import Export, Problem, Report
 
 
 @click.group(help="播放证据台账：校验、导出、签名检查点、查看最近的播放。\n\n"
@@ -28,55 +34,104 @@ def _public_key(ctx: Context) -> str | None:
     return public_hex(load_or_create_key(path).public_key()) if path.exists() else None
 
 
-@ledger.command(help="重新计算哈希链并核对签名检查点；发现问题时指出第一条有问题的记录并以非零状态退出。"
-                     "\n\nRecompute the chain and check the signed checkpoints; name the first "
-                     "bad row and exit non-zero if anything is wrong.")
+@ledger.command(help="重新计算哈希链、签名检查点和页面所读的表；发现问题时指出第一条有问题的记录并以"
+                     "非零状态退出。\n\nRecompute the chain, the signed checkpoints and the tables "
+                     "pages read; name the first bad row and exit non-zero if anything is wrong.")
 @click.option("--export", "export_file", type=click.Path(dir_okay=False, path_type=Path),
               help="校验导出文件而不是数据库 / verify an export file instead of the database")
 @click.option("--checkpoint", "code", help="电话抽查时记下的检查点校验码 / the code read on "
                                            "the telephone")
 @click.option("--public-key", help="检查人员持有的站点公钥（十六进制）/ the station's public "
                                    "key as the inspector holds it (hex)")
+@click.option("--against", "earlier_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="更早的导出文件：指出此后第一条被改写的记录 / an earlier export: name the "
+                   "first row rewritten since")
 @click.option("--ledger", "ledger_id", help="台账名，默认为本站编号 / ledger id (default: "
                                             "the station)")
 @pass_context
 def verify(ctx: Context, export_file: Path | None, code: str | None, public_key: str | None,
-           ledger_id: str | None) -> None:
-    from catalog.verify import read_export
+           earlier_file: Path | None, ledger_id: str | None) -> None:
+    from datetime import timedelta
+
+    from catalog.verify import first_difference
     from catalog.verify import verify as check
 
+    # The server signs within checkpoint_minutes; a minute more for a row being signed now.
+    grace = timedelta(minutes=ctx.settings.checkpoint_minutes + 1)
+    earlier = _read_export(ctx, earlier_file) if earlier_file is not None else None
     if export_file is not None:
-        try:
-            export = read_export(export_file)
-        except (OSError, ValueError) as exc:
-            click.echo(message("ledger_bad_export", ctx.lang, path=export_file, detail=exc),
-                       err=True)
-            sys.exit(EXIT_USAGE)
+        export = _read_export(ctx, export_file)
         report = check(export.ledger, export.entries, export.checkpoints,
-                       public_key or export.public_key, code)
+                       public_key or export.public_key, code, unsigned_grace=grace)
+        if earlier is not None:
+            _prefer(report, first_difference(export.entries, earlier.entries))
     else:
         from catalog.checkpoints import checkpoints
         from catalog.ledger import rows
+        from catalog.projections import checks
 
-        name = ledger_id or ctx.settings.station
+        name = ledger_id or (earlier.ledger if earlier is not None else ctx.settings.station)
         db = ctx.open_db()
         try:
             with db.engine.connect() as connection:
+                projections = checks()
                 report = check(name, rows(connection, name), checkpoints(connection, name),
-                               public_key or _public_key(ctx), code)
+                               public_key or _public_key(ctx), code, unsigned_grace=grace,
+                               observers=projections)
+                for projection in projections if report.ok else []:
+                    report.problem = report.problem or projection.compare(connection, name)
+                if earlier is not None:
+                    _prefer(report, first_difference(rows(connection, name), earlier.entries))
+                others = _other_ledgers(connection, name) if report.rows == 0 else ""
         finally:
             db.close()
+        if others:
+            ctx.say("ledger_others", ledgers=others)
     if report.ok:
         ctx.say("verify_ok", ledger=report.ledger, rows=report.rows,
                 checkpoints=report.checkpoints, last_at=report.last_at or "-")
+        if report.unsigned:
+            ctx.say("verify_ok_unsigned", unsigned=report.unsigned)
         return
     problem = report.problem
     assert problem is not None
     reason = message(problem.key, ctx.lang, **problem.detail)
-    click.echo(message("verify_failed", ctx.lang, ledger=report.ledger,
-                       seq=problem.seq if problem.seq is not None else "-", reason=reason),
-               err=True)
+    if problem.seq is None:
+        click.echo(message("verify_failed_ledger", ctx.lang, ledger=report.ledger,
+                           reason=reason), err=True)
+    else:
+        click.echo(message("verify_failed", ctx.lang, ledger=report.ledger, seq=problem.seq,
+                           reason=reason), err=True)
     sys.exit(EXIT_PROBLEM)
+
+
+def _prefer(report: Report, difference: Problem | None) -> None:
+    """The first row that differs from an earlier copy says more than a problem found
+    later in the ledger, or one that names no row (a code no checkpoint has)."""
+    current = report.problem
+    if difference is not None and (current is None or current.seq is None
+                                   or (difference.seq or 0) < current.seq):
+        report.problem = difference
+
+
+def _read_export(ctx: Context, path: Path) -> Export:
+    from catalog.verify import read_export
+
+    try:
+        return read_export(path)
+    except (OSError, ValueError) as exc:
+        click.echo(message("ledger_bad_export", ctx.lang, path=path, detail=exc), err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def _other_ledgers(connection: Connection, name: str) -> str:
+    from sqlalchemy import func, select
+
+    from catalog.models import LedgerRow
+
+    found = connection.execute(select(LedgerRow.ledger, func.count()).where(
+        LedgerRow.ledger != name).group_by(LedgerRow.ledger)).all()
+    return ", ".join(f"{ledger} ({count})" for ledger, count in found)
 
 
 @ledger.command(help="把台账（记录、检查点、公钥）导出为 JSON Lines 文件，可在别的电脑上离线校验。"
@@ -86,13 +141,18 @@ def verify(ctx: Context, export_file: Path | None, code: str | None, public_key:
 @click.option("--ledger", "ledger_id", help="台账名 / ledger id (default: the station)")
 @pass_context
 def export(ctx: Context, file: Path, ledger_id: str | None) -> None:
-    from catalog.checkpoints import checkpoints
+    from catalog.checkpoints import checkpoints, load_or_create_key, make_checkpoint
     from catalog.ledger import rows
     from catalog.verify import write_export
 
     name = ledger_id or ctx.settings.station
     db = ctx.open_db()
     try:
+        if ctx.settings.ledger_key_path.exists():
+            # The export ends signed: nothing in it is left for a reader to take on trust.
+            key = load_or_create_key(ctx.settings.ledger_key_path)
+            with db.engine.begin() as connection:
+                make_checkpoint(connection, name, key, "export")
         with db.engine.connect() as connection, file.open("w", encoding="utf-8") as out:
             found = checkpoints(connection, name)
             count = write_export(out, name, _public_key(ctx), rows(connection, name), found)

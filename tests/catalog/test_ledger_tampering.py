@@ -7,11 +7,13 @@ from __future__ import annotations
 import dataclasses
 import shutil
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import Connection, create_engine, insert, text
+from sqlalchemy.exc import IntegrityError
 from yj_testing import make_settings
 
 from catalog.checkpoints import (
@@ -24,7 +26,16 @@ from catalog.checkpoints import (
     signed_message,
 )
 from catalog.db import Database
-from catalog.ledger import Entry, Event, append_now, chain_hash, make_payload, rows
+from catalog.ledger import (
+    Entry,
+    Event,
+    append,
+    chain_hash,
+    format_at,
+    make_payload,
+    parse_at,
+    rows,
+)
 from catalog.models import LedgerCheckpoint, LedgerRow
 from catalog.verify import write_export
 from web.cli import cli
@@ -41,10 +52,15 @@ def original(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Ledger]:
     settings = make_settings(data, f"sqlite:///{data / 'catalog.sqlite3'}", station=LEDGER)
     db = Database.open(settings)
     key = load_or_create_key(settings.ledger_key_path)
+    yesterday = datetime.now(UTC) - timedelta(days=1)  # older than any unsigned tail may be
     for batch in range(ROWS // EVERY):
-        append_now(db, LEDGER, [Event("playback.open", {"item": n % 37, "client": "10.0.0.9",
-                                                        "title": f"第{n}讲"})
-                                for n in range(batch * EVERY, (batch + 1) * EVERY)])
+        # A kind of its own: these rows test the chain, not the playbacks projection.
+        with db.engine.begin() as connection:
+            append(connection, LEDGER,
+                   [Event("test.note", {"item": n % 37, "client": "10.0.0.9",
+                                        "title": f"第{n}讲"})
+                    for n in range(batch * EVERY, (batch + 1) * EVERY)],
+                   now=lambda b=batch: yesterday + timedelta(minutes=b))
         with db.engine.begin() as connection:
             make_checkpoint(connection, LEDGER, key)
     with db.engine.connect() as connection:
@@ -131,9 +147,7 @@ def write_db(source: Path, target: Path, led: Ledger) -> None:
     shutil.copytree(source, target)
     engine = create_engine(f"sqlite:///{target / 'catalog.sqlite3'}")
     with engine.begin() as connection:
-        for table in ("ledger", "ledger_checkpoints"):
-            for action in ("update", "delete"):
-                connection.execute(text(f"DROP TRIGGER {table}_no_{action}"))
+        drop_triggers(connection)
         connection.execute(text("DELETE FROM ledger"))
         connection.execute(text("DELETE FROM ledger_checkpoints"))
         connection.execute(insert(LedgerRow), [
@@ -142,6 +156,14 @@ def write_db(source: Path, target: Path, led: Ledger) -> None:
         if led[1]:
             connection.execute(insert(LedgerCheckpoint), [c.as_dict() for c in led[1]])
     engine.dispose()
+
+
+def drop_triggers(connection: Connection) -> None:
+    for table in ("ledger", "ledger_checkpoints"):
+        for action in ("update", "delete"):
+            connection.execute(text(f"DROP TRIGGER {table}_no_{action}"))
+    connection.execute(text("DROP TRIGGER ledger_continues"))
+    connection.execute(text("DROP TRIGGER ledger_checkpoints_follow"))
 
 
 def run_verify(data: Path, *more: str) -> tuple[int, str]:
@@ -188,27 +210,129 @@ def test_each_tampering_is_named_at_its_first_bad_row(
     assert code == 1 and f"第 {first_bad} 条" in output, output
 
 
+def resign(entries: list[Entry], old_checkpoints: list[Checkpoint], key_path: Path,
+           copy_codes: bool = False) -> list[Checkpoint]:
+    """Fresh checkpoints over a rewritten ledger, signed with the station's own key at the
+    old times, as the station's operator (who holds ledger-key.pem) could make them."""
+    key = load_or_create_key(key_path)
+    resigned, prev = [], "0" * 64
+    for old in old_checkpoints:
+        row_hashes = "".join(e.hash[:16] for e in entries[old.first_seq - 1:old.seq])
+        message = signed_message(LEDGER, old.seq, old.at, entries[old.seq - 1].hash, prev,
+                                 old.first_seq, row_hashes, old.reason)
+        signature = key.sign(message).hex()
+        checkpoint = Checkpoint(LEDGER, old.seq, old.at, entries[old.seq - 1].hash, prev,
+                                old.first_seq, row_hashes, public_hex(key.public_key()),
+                                signature, old.code if copy_codes else code_of(signature),
+                                old.reason)
+        resigned.append(checkpoint)
+        prev = checkpoint.digest
+    return resigned
+
+
 @pytest.mark.slow
 def test_a_telephone_code_exposes_a_rewrite_signed_with_the_servers_own_key(
         original: tuple[Path, Ledger], tmp_path: Path) -> None:
     data, led = original
     told = led[1][-1].code  # read to the inspector over the telephone
     entries, _ = rechain_after_edit(led)
-    # The forger holds the server's key and signs fresh checkpoints over the rewrite.
-    key = load_or_create_key(data / "ledger-key.pem")
-    resigned, prev = [], "0" * 64
-    for old in led[1]:
-        row_hashes = "".join(e.hash[:16] for e in entries[old.first_seq - 1:old.seq])
-        message = signed_message(LEDGER, old.seq, old.at, entries[old.seq - 1].hash, prev,
-                                 old.first_seq, row_hashes)
-        signature = key.sign(message).hex()
-        checkpoint = Checkpoint(LEDGER, old.seq, old.at, entries[old.seq - 1].hash, prev,
-                                old.first_seq, row_hashes, public_hex(key.public_key()),
-                                signature, code_of(signature))
-        resigned.append(checkpoint)
-        prev = checkpoint.digest
-    write_db(data, tmp_path / "copy", (entries, resigned))
+    write_db(data, tmp_path / "copy", (entries, resign(entries, led[1],
+                                                       data / "ledger-key.pem")))
     assert run_verify(tmp_path / "copy")[0] == 0  # internally consistent: only the code tells
     code, output = run_verify(tmp_path / "copy", "--checkpoint", told)
-    assert code == 1 and told in output, output
+    assert code == 1 and told in output and "重新签名" in output, output
     assert run_verify(data, "--checkpoint", told)[0] == 0
+    # An export the inspector took before the rewrite names the first row rewritten.
+    earlier = export_of(led, tmp_path / "earlier.jsonl", led[1][0].public_key)
+    code, output = run_verify(tmp_path / "copy", "--checkpoint", told, "--against",
+                              str(earlier))
+    assert code == 1 and "第 4321 条" in output, output
+    code, output = run_verify(tmp_path / "copy", "--against", str(earlier))
+    assert code == 1 and "第 4321 条" in output and "第一条被改写" in output, output
+    assert run_verify(data, "--against", str(earlier))[0] == 0
+
+
+@pytest.mark.slow
+def test_old_codes_copied_into_resigned_checkpoints_are_exposed(
+        original: tuple[Path, Ledger], tmp_path: Path) -> None:
+    data, led = original
+    told = led[1][-1].code
+    entries, _ = rechain_after_edit(led)
+    forged = (entries, resign(entries, led[1], data / "ledger-key.pem", copy_codes=True))
+    write_db(data, tmp_path / "copy", forged)
+    # Checkpoint 5 (rows 4001–5000) is the first whose signature changed with row 4321.
+    for more in ((), ("--checkpoint", told), ("--public-key", led[1][0].public_key)):
+        code, output = run_verify(tmp_path / "copy", *more)
+        assert code == 1 and "第 5000 条" in output and "第 4001 条起" in output, output
+    export = export_of(forged, tmp_path / "forged.jsonl", led[1][0].public_key)
+    code, output = run_verify(tmp_path / "nowhere", "--export", str(export), "--checkpoint",
+                              told)
+    assert code == 1 and "第 5000 条" in output, output
+
+
+@pytest.mark.slow
+def test_only_a_code_field_edited_is_exposed(original: tuple[Path, Ledger],
+                                             tmp_path: Path) -> None:
+    data, led = original
+    cps = list(led[1])
+    cps[2] = dataclasses.replace(cps[2], code=cps[3].code)
+    write_db(data, tmp_path / "copy", (led[0], cps))
+    code, output = run_verify(tmp_path / "copy")
+    assert code == 1 and "第 3000 条" in output, output
+    code, output = run_verify(tmp_path / "copy", "--checkpoint", cps[3].code)
+    assert code == 1 and "第 3000 条" in output, output
+
+
+@pytest.mark.slow
+def test_dropping_every_checkpoint_of_a_rewrite_is_exposed(
+        original: tuple[Path, Ledger], tmp_path: Path) -> None:
+    data, led = original
+    entries, _ = rechain_after_edit(led)
+    write_db(data, tmp_path / "copy", (entries, []))
+    code, output = run_verify(tmp_path / "copy", "--public-key", led[1][0].public_key)
+    assert code == 1 and "第 1 条" in output and "没有任何签名检查点覆盖" in output, output
+    export = export_of((entries, []), tmp_path / "forged.jsonl", led[1][0].public_key)
+    code, output = run_verify(tmp_path / "nowhere", "--export", str(export))
+    assert code == 1 and "第 1 条" in output, output
+
+
+@pytest.mark.slow
+def test_a_forged_tail_is_refused_by_the_database_and_exposed_when_forced(
+        original: tuple[Path, Ledger], tmp_path: Path) -> None:
+    data, led = original
+    shutil.copytree(data, tmp_path / "copy")
+    engine = create_engine(f"sqlite:///{tmp_path / 'copy' / 'catalog.sqlite3'}")
+    last = led[0][-1]
+    payload = make_payload(last.seq + 2, last.at, "test.note", LEDGER, {"forged": True})
+    skipping = {"ledger": LEDGER, "seq": last.seq + 2, "at": last.at, "kind": "test.note",
+                "payload": payload, "prev_hash": last.hash,
+                "hash": chain_hash(last.hash, payload)}
+    payload = make_payload(last.seq + 1, last.at, "test.note", LEDGER, {"forged": True})
+    unlinked = {"ledger": LEDGER, "seq": last.seq + 1, "at": last.at, "kind": "test.note",
+                "payload": payload, "prev_hash": "f" * 64, "hash": chain_hash("f" * 64, payload)}
+    for forged in (skipping, unlinked):
+        with pytest.raises(IntegrityError, match="continue the chain"), engine.begin() as c:
+            c.execute(insert(LedgerRow), [forged])
+    # A well-formed row at the head is accepted by the trigger (it cannot know the key)…
+    at = format_at(parse_at(last.at) + timedelta(minutes=1))
+    payload = make_payload(last.seq + 1, at, "test.note", LEDGER, {"forged": True})
+    with engine.begin() as connection:
+        connection.execute(insert(LedgerRow), [{
+            "ledger": LEDGER, "seq": last.seq + 1, "at": at, "kind": "test.note",
+            "payload": payload, "prev_hash": last.hash, "hash": chain_hash(last.hash, payload)}])
+    engine.dispose()
+    # …but it is unsigned and older than any server would leave it: exposed.
+    code, output = run_verify(tmp_path / "copy")
+    assert code == 1 and f"第 {last.seq + 1} 条" in output and "没有任何签名" in output, output
+
+
+def test_an_empty_file_is_not_an_export(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    code, output = run_verify(tmp_path / "nowhere", "--export", str(empty))
+    assert code == 2 and "不是远教台账导出文件" in output, output
+
+
+def test_a_ledger_with_no_rows_does_not_verify(tmp_path: Path) -> None:
+    code, output = run_verify(tmp_path / "fresh")
+    assert code == 1 and "没有任何记录" in output, output
