@@ -18,6 +18,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog import tables
 from catalog.errors import BadRequest, YuanjiaoError
 from catalog.models import Member, OrgNode, utcnow
 from catalog.org import (
@@ -251,15 +252,9 @@ def export_table(session: Session, scope: OrgNode, lang: str = "zh") -> list[lis
                        for m in members]
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def to_csv(table: list[list[object]]) -> bytes:
-    out = io.StringIO()
-    # A cell starting with "=" would run as a formula when the file is opened in Excel.
-    csv.writer(out).writerows([["'" + c if c.startswith(FORMULA_START) else c
-                                for c in map(str, line)] for line in table])
-    return ("\ufeff" + out.getvalue()).encode()  # the BOM makes Excel read UTF-8
+    # Every cell as text, formula-safe (catalog/tables.py), as the XLSX below.
+    return tables.to_csv([[str(c) for c in line] for line in table])
 
 
 def to_xlsx(table: list[list[object]]) -> bytes:

@@ -3,8 +3,6 @@ lines on the server's terminal, and the playback log page with its JSON and CSV 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from datetime import date, datetime, time, timedelta
@@ -16,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from catalog import org
+from catalog import org, tables
 from catalog.errors import BadRequest
 from catalog.ledger import Entry, parse_at
 from catalog.models import Playback as PlaybackRow
@@ -175,15 +173,11 @@ CSV_HEADERS = {
 
 
 def _csv(found: list[dict[str, Any]], lang: str) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADERS[lang])
-    for p in found:
-        writer.writerow([p["seq"], p["station"], p["item_id"], p["title"], p["method"],
-                         p["client"], p["opened_at"], p["closed_at"] or "", p["seconds"],
-                         p["ended_by"] or ""])
-    # A byte-order mark so that Excel on a station PC opens the Chinese text correctly.
-    return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8",
+    rows = [[p["seq"], p["station"], p["item_id"], p["title"], p["method"], p["client"],
+             p["opened_at"], p["closed_at"], p["seconds"], p["ended_by"]] for p in found]
+    # Titles come from file names and sidecars: formula-safe, with Excel's BOM.
+    return Response(tables.to_csv([CSV_HEADERS[lang], *rows]),
+                    media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": 'attachment; filename="playbacks.csv"'})
 
 

