@@ -14,20 +14,28 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
+import yj_postgres
 from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 from yj_testing import make_settings, running_server
 
 from catalog.db import Database
 from catalog.settings import Settings
 from media.demo import make_demo_library
 
-PG_URL = os.environ.get("YUANJIAO_TEST_PG_URL",
-                        "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-PG_HOWTO = ("PostgreSQL is not reachable at {url} ({error}). Start it (Debian: apt-get install "
-            "postgresql; pg_ctlcluster 15 main start) or point YUANJIAO_TEST_PG_URL at one.")
+PG_URL = os.environ.get("YUANJIAO_TEST_PG_URL", "")
+
+
+def pytest_report_header() -> str:
+    if PG_URL and PG_URL != yj_postgres.THROWAWAY:
+        return f"postgresql: {PG_URL} (YUANJIAO_TEST_PG_URL)"
+    bindir = yj_postgres.find_bindir()
+    own = f"a throwaway cluster ({bindir}/initdb)" if bindir else "nothing (no initdb)"
+    if PG_URL == yj_postgres.THROWAWAY:
+        return f"postgresql: {own}"
+    return f"postgresql: {yj_postgres.DEFAULT_URL} if it lets us in, else {own}"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -39,27 +47,39 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(skip)
 
 
-def _pg_problem() -> str | None:
-    engine = create_engine(PG_URL)
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except OperationalError as exc:
-        return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-    finally:
-        engine.dispose()
-    return None
-
-
 @pytest.fixture(scope="session")
-def pg_admin_url() -> str:
-    problem = _pg_problem()
-    if problem is not None:
-        message = PG_HOWTO.format(url=PG_URL, error=problem)
-        if os.environ.get("CI"):
-            pytest.fail(message)  # CI installs everything and skips nothing
-        pytest.skip(message)
-    return PG_URL
+def pg_admin_url() -> Iterator[str]:
+    """The PostgreSQL server of the tests (tests/yj_postgres.py says which)."""
+    problem = None
+    if PG_URL and PG_URL != yj_postgres.THROWAWAY:
+        problem = yj_postgres.probe(PG_URL)
+        if problem is None:
+            yield PG_URL
+            return
+        _skip_or_fail(f"{problem.describe(PG_URL)} (YUANJIAO_TEST_PG_URL). "
+                      f"{yj_postgres.HOWTO_URL}")
+    if PG_URL != yj_postgres.THROWAWAY:
+        problem = yj_postgres.probe(yj_postgres.DEFAULT_URL)
+        if problem is None:
+            yield yj_postgres.DEFAULT_URL
+            return
+    bindir = yj_postgres.find_bindir()
+    if bindir is None:
+        why = ("YUANJIAO_TEST_PG_URL=throwaway" if problem is None
+               else problem.describe(yj_postgres.DEFAULT_URL))
+        _skip_or_fail(f"{why}; and no initdb for a throwaway server of the tests' own. "
+                      f"{yj_postgres.HOWTO_INSTALL}")
+    try:
+        with yj_postgres.throwaway_cluster(bindir) as url:
+            yield url
+    except yj_postgres.ThrowawayError as exc:
+        _skip_or_fail(f"{exc}. {yj_postgres.HOWTO_BROKEN}")
+
+
+def _skip_or_fail(message: str) -> NoReturn:
+    if os.environ.get("CI"):
+        pytest.fail(message)  # CI installs everything and skips nothing
+    pytest.skip(message)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -3,35 +3,70 @@
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
+# apt_get ARGS...: apt-get, quiet when it works; when it fails, the end of what it said
+# (the real error, not only "dpkg returned an error code") and where the whole log is.
+apt_get() {
+  local log status=0
+  log=$(mktemp "${TMPDIR:-/tmp}/yuanjiao-apt.XXXXXX")
+  if [ "$(id -u)" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get "$@" >"$log" 2>&1 || status=$?
+  else
+    sudo DEBIAN_FRONTEND=noninteractive apt-get "$@" >"$log" 2>&1 || status=$?
+  fi
+  if [ "$status" != 0 ]; then
+    echo "apt-get $* 失败 / failed (exit $status); the last lines of $log:" >&2
+    tail -n 40 "$log" >&2
+    return "$status"
+  fi
+  rm -f "$log"
+}
+
 apt_install() {
   local packages=("$@")
   if [ "$(id -u)" = 0 ]; then
     say "安装系统软件包 / installing: ${packages[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
   elif command -v sudo >/dev/null 2>&1; then
     say "安装系统软件包（需要 sudo 密码）/ installing with sudo: ${packages[*]}"
-    sudo apt-get update -qq
-    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
+    sudo -v  # asks for the password here, not behind the captured output
   else
     echo "缺少系统软件包：${packages[*]}。请以 root 身份运行：apt-get install ${packages[*]}" >&2
     echo "Missing system packages: ${packages[*]}. As root, run: apt-get install ${packages[*]}" >&2
     exit 1
   fi
+  apt_get update || return
+  apt_get install -y "${packages[@]}"
 }
 
-# ensure_commands "cmd:package" ... installs the packages whose command is missing.
-ensure_commands() {
-  local missing=() pair
+# need_commands "cmd:package" ... and need_packages PACKAGE ... note what is missing (a
+# command not on PATH; a Debian package not installed, for libraries, which have no
+# command); install_needed installs it all with one apt-get.
+NEEDED=()
+need_commands() {
+  local pair
   for pair in "$@"; do
-    command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+    command -v "${pair%%:*}" >/dev/null 2>&1 || NEEDED+=("${pair#*:}")
   done
-  if [ ${#missing[@]} -gt 0 ]; then
-    command -v apt-get >/dev/null 2>&1 || {
-      echo "请先安装 / please install first: ${missing[*]}" >&2; exit 1; }
-    apt_install "${missing[@]}"
-  fi
 }
+
+need_packages() {
+  local package
+  command -v dpkg-query >/dev/null 2>&1 || return 0
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
+      NEEDED+=("$package")
+  done
+}
+
+install_needed() {
+  local packages=("${NEEDED[@]}")
+  NEEDED=()
+  [ ${#packages[@]} -gt 0 ] || return 0
+  command -v apt-get >/dev/null 2>&1 || {
+    echo "请先安装 / please install first: ${packages[*]}" >&2; exit 1; }
+  apt_install $(printf '%s\n' "${packages[@]}" | sort -u)
+}
+
+ensure_commands() { need_commands "$@"; install_needed; }
 
 pick_python() {
   local candidate
