@@ -300,18 +300,19 @@ MESSAGES.update({
         "re-signed, and the rows it covers from row {first_seq} on were rewritten after "
         "{stored} was read out"),
     "verify_unsigned_tail": (
-        "从这一条起的 {rows} 条记录（最早记于 {since}）没有任何签名检查点覆盖，而服务器会在几分钟内签名："
-        "检查点被删除，或记录是后来加进去的",
+        "从这一条起的 {rows} 条记录（最早记于 {since}）没有任何签名检查点覆盖，"
+        "而服务器会在几分钟内签名：检查点被删除，或记录是后来加进去的",
         "the {rows} rows from here on (the first written at {since}) are covered by no signed "
         "checkpoint, though the server signs within minutes: checkpoints were removed, or the "
         "rows were added afterwards"),
     "verify_empty": (
-        "台账 {ledger} 没有任何记录，没有可校验的内容。请确认台账名（--ledger）或站点编号设置（station）",
+        "台账 {ledger} 没有任何记录，没有可校验的内容。"
+        "请确认台账名（--ledger）或站点编号设置（station）",
         "ledger {ledger} has no rows: there is nothing to verify. Check the ledger name "
         "(--ledger) or the station setting"),
     "verify_projection": (
-        "页面和 CSV 所读的表 {table} 与台账不符：{column} 台账为“{ledger_value}”，表中为“{table_value}”"
-        "（表被改动）",
+        "页面和 CSV 所读的表 {table} 与台账不符：{column} 台账为“{ledger_value}”，"
+        "表中为“{table_value}”（表被改动）",
         "the table {table} that pages and CSV read differs from the ledger: {column} is "
         "'{ledger_value}' in the ledger, '{table_value}' in the table (the table was edited)"),
     "verify_close_unmatched": (
@@ -349,7 +350,14 @@ MESSAGES.update({
     "ledger_no_playbacks": ("站点 {ledger} 还没有播放记录。",
                             "Station {ledger} has no playbacks yet."),
     "ledger_playing": ("播放中", "playing"),
-    "ledger_others": ("此数据库中的其他台账：{ledgers}", "Other ledgers in this database: {ledgers}"),
+    "ledger_failing_refused": (
+        "播放记录暂时写不进数据库（{error}），为了不留下没有记录的播放，暂停播放。"
+        "请检查数据库（磁盘空间、数据库服务），恢复后会自动继续；已排队的记录不会丢失。",
+        "Playback records cannot be written to the database right now ({error}), so nothing "
+        "is played unrecorded. Check the database (disk space, the database server); playing "
+        "resumes by itself once it is back, and no queued record is lost."),
+    "ledger_others": ("此数据库中的其他台账：{ledgers}",
+                      "Other ledgers in this database: {ledgers}"),
 })
 
 MESSAGES.update({

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -204,6 +205,10 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
     except YuanjiaoError as exc:
         ctx.fail(exc)
     ctx.say("serve_listening", host=settings.host, port=settings.port)
+    # Warnings of our own (a ledger that cannot be written, a tail signed after a crash) on
+    # the terminal with their time; playback lines go to standard output as they are.
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     uvicorn.Server(server_config(app, settings.host, settings.port, settings.trusted_proxies,
                                  log_level="warning")).run()
 

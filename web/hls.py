@@ -22,7 +22,7 @@ from media.keyframes import KeyframeIndex, can_copy_audio, can_copy_video, copy_
 from media.sources import FileSource
 from media.transcode import RETRY_AFTER_SECONDS, Remux, TranscodeBusy, Transcoder
 from web.i18n import pick_lang
-from web.streaming import ItemGone, Representation, respond
+from web.streaming import ItemGone, Representation, respond, unrecorded
 
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 
@@ -111,6 +111,8 @@ async def segment(request: Request) -> Response:
     if remuxed != item.remuxed or not 0 <= index < len(item.segments):
         raise NotFound("segment_not_found", item_id=item.id, index=index,
                        count=len(item.segments))
+    if (refused := unrecorded(request)) is not None:  # before ffmpeg spends a minute
+        return refused
     transcoder: Transcoder = request.app.state.transcoder
     try:
         path = await run_in_threadpool(_make, transcoder, item, index)

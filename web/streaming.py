@@ -23,8 +23,10 @@ from starlette.responses import Response
 from catalog import library
 from catalog.errors import YuanjiaoError
 from catalog.formats import mime_type
+from catalog.messages import message
 from media.items import SourceMissing, open_item_source
 from media.sources import ByteSource, FileBacked
+from web.i18n import pick_lang
 from web.ranges import Decision, content_range, decide
 from web.server import ZEROCOPY, ClientGone
 
@@ -172,8 +174,25 @@ async def stream_item(request: Request) -> Response:
     return await respond(request, rep, source)
 
 
+def unrecorded(request: Request) -> Response | None:
+    """A 503 while the ledger cannot be written (``refuse_unrecorded``): a stream the
+    evidence does not hold is not served (fail closed)."""
+    evidence = getattr(request.app.state, "evidence", None)
+    if evidence is None or not request.app.state.settings.refuse_unrecorded:
+        return None
+    state = evidence.state
+    if not state.failing:
+        return None
+    text = message("ledger_failing_refused", pick_lang(request), error=state.error)
+    return Response(text, status_code=503, media_type="text/plain; charset=utf-8",
+                    headers={"retry-after": "10"})
+
+
 async def respond(request: Request, rep: Representation, source: ByteSource) -> Response:
     """The response for a GET or HEAD of ``source`` (which it closes when done)."""
+    if request.method != "HEAD" and (refused := unrecorded(request)) is not None:
+        await run_in_threadpool(source.close)
+        return refused
     headers = _base_headers(rep)
     if _not_modified(request, rep):
         await run_in_threadpool(source.close)

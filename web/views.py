@@ -184,4 +184,14 @@ def healthz(request: Request) -> Response:
     with request.app.state.db.session() as session:
         session.execute(text("SELECT 1"))
         counts = library.theme_counts(session)
-    return JSONResponse({"status": "ok", "database": "ok", "items": sum(counts.values())})
+    ledger = request.app.state.evidence.state
+    body: dict[str, object] = {"status": "ok", "database": "ok",
+                               "items": sum(counts.values()),
+                               "ledger": "failing" if ledger.failing else "ok",
+                               "ledger_queued": ledger.queued}
+    if ledger.failing:
+        # Monitoring sees 503: the server is up but records nothing, so it plays nothing.
+        body |= {"status": "failing", "ledger_error": ledger.error,
+                 "ledger_failing_since": ledger.since}
+        return JSONResponse(body, status_code=503)
+    return JSONResponse(body)
