@@ -230,17 +230,6 @@ def save_item(session: Session, root_id: int, data: ItemData, item_id: int | Non
     return item
 
 
-def move_item(session: Session, item_id: int, root_id: int, rel_path: str, rel_path_raw: bytes,
-              mtime_ns: int) -> None:
-    """A file found at a new path with a known fingerprint: same item, same id."""
-    session.execute(
-        update(Item).where(Item.id == item_id).values(
-            root_id=root_id, rel_path=rel_path, rel_path_raw=rel_path_raw, mtime_ns=mtime_ns,
-            missing_since=None, updated_at=utcnow())
-    )
-    clear_error(session, root_id, rel_path_raw)
-
-
 def restore_item(session: Session, item_id: int) -> None:
     session.execute(update(Item).where(Item.id == item_id)
                     .values(missing_since=None, updated_at=utcnow()))

@@ -40,23 +40,29 @@ class Examined:
 
 
 @dataclass(frozen=True)
-class Moved(Examined):
-    item_id: int = 0
-
-
-@dataclass(frozen=True)
 class Described(Examined):
     data: ItemData = field(default=None)  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
-class MovedDisc(Examined):
-    disc_id: int = 0
+class Moved(Described):
+    """A catalogued file found at a new path by its fingerprint. It is described again,
+    as a clean scan would describe it (a title from its new file name, a theme from its
+    new folders and sidecar), and keeps its item id, history and manual theme."""
+
+    item_id: int = 0
 
 
 @dataclass(frozen=True)
 class DescribedDisc(Examined):
     result: DiscResult = field(default=None)  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class MovedDisc(DescribedDisc):
+    """A catalogued disc found at a new path: described again, keeping its ids."""
+
+    disc_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -83,10 +89,6 @@ def _examine_disc(found: FoundFile, existing: KnownFile | KnownDisc | None, root
         fingerprint = fingerprint_disc(found.abs_raw, found.size)
     except OSError as exc:
         return Failed(found, reason="scan_unreadable", detail={"detail": exc.strerror or str(exc)})
-    if existing is None:
-        moved = candidates.claim_disc(fingerprint)
-        if moved is not None:
-            return MovedDisc(found, disc_id=moved.id)
     try:
         result = examine_disc(found, fingerprint, root_name, settings)
     except MediaError as exc:
@@ -94,6 +96,11 @@ def _examine_disc(found: FoundFile, existing: KnownFile | KnownDisc | None, root
     except OSError as exc:
         return Failed(found, reason="scan_disc_unreadable",
                       detail={"detail": exc.strerror or str(exc)})
+    # Claimed once described: a moved disc that no longer reads is an error at its new
+    # path, and its old disc is hidden, as after a clean scan.
+    moved = candidates.claim_disc(fingerprint) if existing is None else None
+    if moved is not None:
+        return MovedDisc(found, probed=result.probed, result=result, disc_id=moved.id)
     return DescribedDisc(found, probed=result.probed, result=result)
 
 
@@ -103,20 +110,25 @@ def _examine(found: FoundFile, existing: KnownFile | KnownDisc | None, root_name
         fingerprint = fingerprint_file(found.abs_raw, found.size)
     except OSError as exc:
         return Failed(found, reason="scan_unreadable", detail={"detail": exc.strerror or str(exc)})
-    if existing is None and found.size > 0:
-        moved = candidates.claim(fingerprint)
-        if moved is not None:
-            return Moved(found, item_id=moved.id)
     try:
         if found.category == "document":
-            return Described(found, data=_describe_document(found, fingerprint, root_name))
-        probe = probe_media(found.abs_raw, found.size, settings.ffprobe, settings.probe_timeout)
+            data, probed = _describe_document(found, fingerprint, root_name), 0
+        else:
+            probe = probe_media(found.abs_raw, found.size, settings.ffprobe,
+                                settings.probe_timeout)
+            data, probed = _describe_media(found, fingerprint, root_name, probe), 1
     except MediaError as exc:
         probed = int(exc.key not in {"scan_empty", "scan_truncated"})
         return Failed(found, probed=probed, reason=exc.key, detail=exc.fields)
     except OSError as exc:
         return Failed(found, reason="scan_unreadable", detail={"detail": exc.strerror or str(exc)})
-    return Described(found, probed=1, data=_describe_media(found, fingerprint, root_name, probe))
+    # Claimed once described (the name-derived title and theme are the new path's): a
+    # moved file that no longer reads is an error at its new path, and its old item is
+    # hidden, as after a clean scan.
+    moved = candidates.claim(fingerprint) if existing is None and found.size > 0 else None
+    if moved is not None:
+        return Moved(found, probed=probed, data=data, item_id=moved.id)
+    return Described(found, probed=probed, data=data)
 
 
 def _evidence(found: FoundFile, root_name: str, title: str, sidecar: Sidecar | None,

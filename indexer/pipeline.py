@@ -281,20 +281,24 @@ class Scanner:
             plan.kept_errors.add(found.rel_raw)
             return
         if isinstance(examined, Moved):
-            scans.move_item(session, examined.item_id, plan.root_id, decode_name(found.rel_raw),
-                            found.rel_raw, found.mtime_ns)
+            # Saved whole under its old id: a rescan after a move gives what a clean scan
+            # gives, but for the id, its history and a manual theme.
+            scans.save_item(session, plan.root_id, examined.data, examined.item_id)
             result.counts["moved"] += 1
             result.changed.add(examined.item_id)
             return
         if isinstance(examined, MovedDisc):
+            # Its items follow it to the new path first, so saving finds them by path.
             scans.move_disc(session, examined.disc_id, plan.root_id, decode_name(found.rel_raw),
                             found.rel_raw, found.mtime_ns)
-            plan.kept_errors.add(found.rel_raw)
+            self._write_disc(session, examined, plan, examined.disc_id, result)
             result.counts["moved"] += 1
-            result.changed_discs.add(examined.disc_id)
             return
         if isinstance(examined, DescribedDisc):
-            self._write_disc(session, examined, plan, existing, result)
+            self._write_disc(session, examined, plan, existing.id if existing else None,
+                             result)
+            result.counts["updated" if existing is not None else "added"] += len(
+                examined.result.items)
             return
         assert isinstance(examined, Described)
         saved = scans.save_item(session, plan.root_id, examined.data,
@@ -303,17 +307,15 @@ class Scanner:
         result.changed.add(saved.id)
 
     def _write_disc(self, session: Session, examined: DescribedDisc, plan: RootPlan,
-                    existing: Known | None, result: ScanResult) -> None:
+                    disc_id: int | None, result: ScanResult) -> None:
         disc = examined.result
         scans.clear_disc_entry_errors(session, plan.root_id, disc.disc.rel_path_raw)
-        saved = scans.save_disc(session, plan.root_id, disc.disc,
-                                existing.id if existing is not None else None, disc.items)
+        saved = scans.save_disc(session, plan.root_id, disc.disc, disc_id, disc.items)
         result.changed_discs.add(saved.id)
         for error in disc.errors:
             scans.record_error(session, result.scan_id, plan.root_id, error.rel_path,
                                error.rel_path_raw, error.reason, error.detail)
         plan.kept_errors.add(disc.disc.rel_path_raw)
-        result.counts["updated" if existing is not None else "added"] += len(disc.items)
 
     def _finish(self, plans: list[RootPlan], candidates: MoveCandidates,
                 result: ScanResult) -> None:

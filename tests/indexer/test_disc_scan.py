@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,48 @@ def test_a_moved_disc_keeps_its_items_and_overrides(db: Database, settings: Sett
     assert result.counts["moved"] == 1 and result.counts["added"] == 0
     assert {n: i.id for n, i in after.items()} == before
     assert after[2].theme == "politics"
+
+
+def shown_discs(db: Database) -> dict[str, tuple[object, ...]]:
+    """Discs and their items as a scan derives them (not ids or times), by path."""
+    skip = {"id", "root_id", "disc_id", "added_at", "updated_at", "missing_since"}
+    with db.session() as session:
+        return {d.rel_path: (d.kind, d.layout, d.label, d.size, d.fingerprint, d.skipped,
+                             sorted(sorted((c.key, repr(getattr(i, c.key)))
+                                           for c in Item.__table__.columns if c.key not in skip)
+                                    for i in d.items if i.missing_since is None))
+                for d in library.list_discs(session)}
+
+
+def test_a_rescan_after_moving_discs_equals_a_clean_scan(
+        tmp_path: Path, db: Database, settings: Settings, disc_root: Path,
+        settings_at: Callable[..., Settings]) -> None:
+    Scanner(db, settings).scan([disc_root])
+    before = {p: i.id for p, i in items(db).items()}
+    (disc_root / "归档").mkdir()
+    os.rename(disc_root / "下载" / "disc01.iso", disc_root / "归档" / "二〇〇九年三月.iso")
+    # A VIDEO_TS folder is named, and labelled, by the folder that holds it.
+    (disc_root / "党建知识").mkdir()
+    os.rename(disc_root / "先进适用科技" / "果树栽培", disc_root / "党建知识" / "支部生活")
+    result = Scanner(db, settings).scan([disc_root])
+    assert result.counts["moved"] == 2 and result.counts["added"] == 0
+
+    clean_settings = settings_at(tmp_path / "clean", f"sqlite:///{tmp_path}/clean.db")
+    clean_db = Database.open(clean_settings)
+    try:
+        Scanner(clean_db, clean_settings).scan([disc_root])
+        clean = shown_discs(clean_db)
+    finally:
+        clean_db.close()
+    assert shown_discs(db) == clean
+    after = items(db)
+    folder = {i.disc_index: i for p, i in after.items() if p.startswith("党建知识/支部生活")}
+    assert {i.theme for i in folder.values()} == {"party"}
+    assert folder[1].title == "支部生活 标题 1" and folder[1].disc.label == "支部生活"
+    assert folder[1].id == before["先进适用科技/果树栽培/VIDEO_TS › 标题 1"]
+    dvd = {i.disc_index: i for p, i in after.items() if p.startswith("归档/")}
+    assert dvd[1].title == "二〇〇九年三月 标题 1"
+    assert dvd[1].id == before["下载/disc01.iso › 标题 1"]
 
 
 def test_api_shows_discs_and_each_items_disc(db: Database, settings: Settings,

@@ -180,6 +180,65 @@ def test_renamed_file_keeps_id_and_override(tmp_path: Path, db: Database, settin
     assert items_by_path(db)["整理后/新农合问答（重命名）.mp4"].theme == "culture"
 
 
+def catalog_as_a_clean_scan_sees_it(db: Database) -> dict[str, dict[str, object]]:
+    """Every shown item by path, with all that a scan derives (not ids or times)."""
+    skip = {"id", "root_id", "disc_id", "added_at", "updated_at", "missing_since"}
+    with db.session() as session:
+        return {item.rel_path: {c.key: getattr(item, c.key) for c in Item.__table__.columns
+                                if c.key not in skip}
+                for item in library.all_items(session)}
+
+
+def test_a_rescan_after_renames_equals_a_clean_scan(tmp_path: Path, db: Database,
+                                                    settings: Settings, demo_library: Path,
+                                                    settings_at: Callable[..., Settings]
+                                                    ) -> None:
+    root = tmp_path / "lib"
+    shutil.copytree(demo_library, root)
+    scan(db, settings, root)
+    before = items_by_path(db)
+    pinned = before["农村政策法规/低保申请指南.wmv"]
+    with db.transaction() as session:
+        library.set_theme_override(session, pinned.id, Theme.CULTURE)
+    renames = {
+        # party by folder and name -> technology by folder and name: a file-name title
+        "党建知识/党员先进性教育.flv": "先进适用科技/养殖技术讲座.flv",
+        # its .nfo stays behind: the sidecar's title and genre no longer apply
+        "新下载/video_0315.mp4": "政治理论/video_0315.mp4",
+        # manually pinned to culture; the rules' theme follows the folder
+        "农村政策法规/低保申请指南.wmv": "政治理论/理论学习/学习辅导.wmv",
+        # the title tag stays the title
+        "先进适用科技/rice.mp4": "健康娱乐文化/rice.mp4",
+    }
+    for old, new in renames.items():
+        (root / new).parent.mkdir(parents=True, exist_ok=True)
+        os.rename(root / old, root / new)
+    result = scan(db, settings, root)
+    assert result.counts["moved"] == len(renames) and result.counts["added"] == 0
+
+    clean_settings = settings_at(tmp_path / "clean", f"sqlite:///{tmp_path}/clean.db")
+    clean_db = Database.open(clean_settings)
+    try:
+        scan(clean_db, clean_settings, root)
+        clean = catalog_as_a_clean_scan_sees_it(clean_db)
+    finally:
+        clean_db.close()
+    rescanned = catalog_as_a_clean_scan_sees_it(db)
+    moved_pinned = rescanned["政治理论/理论学习/学习辅导.wmv"]
+    # The manual theme wins and survives the move; all else is the clean scan's.
+    assert moved_pinned["theme"] == "culture" and moved_pinned["rule_theme"] == "politics"
+    moved_pinned["theme"] = moved_pinned["rule_theme"]
+    assert rescanned == clean
+    after = items_by_path(db)
+    assert {new: after[new].id for new in renames.values()} == {
+        new: before[old].id for old, new in renames.items()}
+    assert (after["先进适用科技/养殖技术讲座.flv"].title,
+            after["先进适用科技/养殖技术讲座.flv"].theme) == ("养殖技术讲座", "technology")
+    assert (after["政治理论/video_0315.mp4"].title_source,
+            after["政治理论/video_0315.mp4"].theme) == ("filename", "politics")
+    assert after["健康娱乐文化/rice.mp4"].title == "水稻种植技术"
+
+
 def test_deleted_file_is_hidden_and_comes_back(tmp_path: Path, db: Database, settings: Settings,
                                                demo_library: Path) -> None:
     root = tmp_path / "lib"
