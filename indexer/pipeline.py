@@ -147,10 +147,12 @@ def plan_root(root_id: int, root_path: bytes, known: list[Known],
     by_path = {(isinstance(k, KnownDisc), k.rel_path_raw): k for k in known
                if k.root_id == root_id}
     for found in walk_root(root_path):
-        plan.seen.add(found.rel_raw)
         if isinstance(found, FoundProblem):
+            # Not seen: a catalogued file or folder that became a link out of the root (or
+            # a broken one, or unreadable) leaves the catalog as a clean scan would leave it.
             plan.problems.append(found)
             continue
+        plan.seen.add(found.rel_raw)
         progress.found(1)
         is_disc = found.category == "disc"
         existing = by_path.get((is_disc, found.rel_raw))
@@ -163,7 +165,7 @@ def plan_root(root_id: int, root_path: bytes, known: list[Known],
             if existing.missing:
                 (plan.restored_discs if is_disc else plan.restored).append(existing.id)
             continue
-        if existing is None and errors.get((root_id, found.rel_raw)) == same:
+        if (existing is None or existing.missing) and errors.get((root_id, found.rel_raw)) == same:
             plan.kept_errors.add(found.rel_raw)
             continue
         plan.work.append((found, existing))
@@ -279,6 +281,8 @@ class Scanner:
                                examined.detail, found.size if stable else None,
                                found.mtime_ns if stable else None)
             plan.kept_errors.add(found.rel_raw)
+            if existing is not None and not existing.missing:
+                self._hide(session, existing, result)
             return
         if isinstance(examined, Moved):
             # Saved whole under its old id: a rescan after a move gives what a clean scan
@@ -306,6 +310,17 @@ class Scanner:
         result.counts["updated" if existing is not None else "added"] += 1
         result.changed.add(saved.id)
 
+    def _hide(self, session: Session, existing: Known, result: ScanResult) -> None:
+        """A catalogued file or disc that no longer reads is hidden, as a clean scan would
+        not catalogue it (kept for its history); it is shown again once it reads."""
+        if isinstance(existing, KnownDisc):
+            scans.mark_discs_missing(session, [existing.id])
+            result.changed_discs.add(existing.id)
+        else:
+            scans.mark_missing(session, [existing.id])
+            result.changed.add(existing.id)
+        result.counts["removed"] += 1
+
     def _write_disc(self, session: Session, examined: DescribedDisc, plan: RootPlan,
                     disc_id: int | None, result: ScanResult) -> None:
         disc = examined.result
@@ -327,7 +342,7 @@ class Scanner:
         with self.db.transaction() as session:
             scans.mark_missing(session, gone)
             scans.mark_discs_missing(session, gone_discs)
-            result.counts["removed"] = len(gone) + len(gone_discs)
+            result.counts["removed"] += len(gone) + len(gone_discs)
             result.changed.update(gone)
             result.changed_discs.update(gone_discs)
             result.changed.update(scans.items_of_discs(session, result.changed_discs))

@@ -143,6 +143,41 @@ def test_a_rescan_after_moving_discs_equals_a_clean_scan(
     assert dvd[1].id == before["下载/disc01.iso › 标题 1"]
 
 
+def test_a_disc_turned_into_a_link_out_leaves_the_catalog(tmp_path: Path, db: Database,
+                                                           settings: Settings,
+                                                           disc_root: Path) -> None:
+    Scanner(db, settings).scan([disc_root])
+    outside = tmp_path / "外面"
+    outside.mkdir()
+    shutil.move(disc_root / "资料盘.iso", outside / "资料盘.iso")
+    os.symlink(outside / "资料盘.iso", disc_root / "资料盘.iso")
+    shutil.move(disc_root / "先进适用科技" / "果树栽培" / "VIDEO_TS", outside / "VIDEO_TS")
+    os.symlink(outside / "VIDEO_TS", disc_root / "先进适用科技" / "果树栽培" / "VIDEO_TS")
+    result = Scanner(db, settings).scan([disc_root])
+    assert not [p for p in items(db) if p.startswith(("资料盘.iso", "先进适用科技/"))]
+    with db.session() as session:
+        discs = {d.rel_path for d in library.list_discs(session)}
+        errors = {e.rel_path: e.reason for e in library.list_scan_errors(session)}
+    assert discs == {"下载/disc01.iso", "科技VCD.cue"}
+    assert errors == {"坏的.iso": "scan_truncated", "随机.iso": "scan_disc_unknown",
+                      "资料盘.iso": "scan_symlink_outside",
+                      "先进适用科技/果树栽培/VIDEO_TS": "scan_symlink_outside"}
+    assert result.counts["removed"] == 2
+
+
+def test_a_catalogued_disc_that_breaks_leaves_the_catalog(db: Database, settings: Settings,
+                                                         disc_root: Path) -> None:
+    Scanner(db, settings).scan([disc_root])
+    image = disc_root / "下载" / "disc01.iso"
+    image.write_bytes(image.read_bytes()[:3_000_000])  # a copy cut off halfway
+    result = Scanner(db, settings).scan([disc_root])
+    assert not [p for p in items(db) if p.startswith("下载/disc01.iso")]
+    with db.session() as session:
+        assert "下载/disc01.iso" not in {d.rel_path for d in library.list_discs(session)}
+        errors = {e.rel_path: e.reason for e in library.list_scan_errors(session)}
+    assert errors["下载/disc01.iso"] == "scan_truncated" and result.counts["removed"] == 1
+
+
 def test_api_shows_discs_and_each_items_disc(db: Database, settings: Settings,
                                              disc_root: Path) -> None:
     Scanner(db, settings).scan([disc_root])

@@ -254,6 +254,66 @@ def test_deleted_file_is_hidden_and_comes_back(tmp_path: Path, db: Database, set
     assert items_by_path(db)["健康娱乐文化/黄梅戏选段.mp3"].id == original.id
 
 
+def test_a_file_or_folder_turned_into_a_link_out_leaves_the_catalog(
+        tmp_path: Path, db: Database, settings: Settings, demo_library: Path,
+        settings_at: Callable[..., Settings]) -> None:
+    root = tmp_path / "lib"
+    shutil.copytree(demo_library, root)
+    scan(db, settings, root)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    # The same bytes outside the root: not even a matching fingerprint may bring them in.
+    shutil.move(root / "政治理论/新时代思想宣讲.mkv", outside / "新时代思想宣讲.mkv")
+    os.symlink(outside / "新时代思想宣讲.mkv", root / "政治理论/新时代思想宣讲.mkv")
+    shutil.move(root / "健康娱乐文化", outside / "健康娱乐文化")
+    os.symlink(outside / "健康娱乐文化", root / "健康娱乐文化")
+    os.unlink(root / "党建知识/党课讲稿.pdf")
+    os.symlink(root / "党建知识/不存在.pdf", root / "党建知识/党课讲稿.pdf")
+    result = scan(db, settings, root)
+    found, errors = items_by_path(db), errors_by_path(db)
+    assert "政治理论/新时代思想宣讲.mkv" not in found and "党建知识/党课讲稿.pdf" not in found
+    assert not [p for p in found if p.startswith("健康娱乐文化/")]
+    assert {p: e.reason for p, e in errors.items()} == {
+        "政治理论/新时代思想宣讲.mkv": "scan_symlink_outside",
+        "健康娱乐文化": "scan_symlink_outside",
+        "党建知识/党课讲稿.pdf": "scan_broken_symlink",
+    }
+    assert result.counts["removed"] == 5 and len(found) == 12
+
+    clean_settings = settings_at(tmp_path / "clean", f"sqlite:///{tmp_path}/clean.db")
+    clean_db = Database.open(clean_settings)
+    try:
+        scan(clean_db, clean_settings, root)
+        assert set(items_by_path(clean_db)) == set(found)
+        assert {p: (e.reason, e.detail) for p, e in errors_by_path(clean_db).items()} == {
+            p: (e.reason, e.detail) for p, e in errors.items()}
+    finally:
+        clean_db.close()
+    # Put back, the files are the same items again.
+    os.unlink(root / "政治理论/新时代思想宣讲.mkv")
+    shutil.move(outside / "新时代思想宣讲.mkv", root / "政治理论/新时代思想宣讲.mkv")
+    scan(db, settings, root)
+    assert "政治理论/新时代思想宣讲.mkv" in items_by_path(db)
+
+
+def test_a_catalogued_file_that_breaks_leaves_the_catalog_and_comes_back(
+        tmp_path: Path, db: Database, settings: Settings, demo_library: Path) -> None:
+    root = tmp_path / "lib"
+    shutil.copytree(demo_library, root)
+    scan(db, settings, root)
+    lecture = root / "政治理论/形势与政策报告会.avi"
+    original, good = items_by_path(db)["政治理论/形势与政策报告会.avi"], lecture.read_bytes()
+    lecture.write_text("下载页面的错误提示，不是视频。\n" * 40)
+    result = scan(db, settings, root)
+    assert "政治理论/形势与政策报告会.avi" not in items_by_path(db)
+    assert errors_by_path(db)["政治理论/形势与政策报告会.avi"].reason == "scan_not_media"
+    assert result.counts["removed"] == 1 and original.id in result.changed
+    lecture.write_bytes(good)
+    scan(db, settings, root)
+    assert items_by_path(db)["政治理论/形势与政策报告会.avi"].id == original.id
+    assert errors_by_path(db) == {}
+
+
 def test_missing_root_is_reported_and_nothing_is_removed(tmp_path: Path, db: Database,
                                                          settings: Settings,
                                                          demo_library: Path) -> None:
