@@ -193,6 +193,12 @@ MESSAGES.update({
         "The disc holds no playable title or courseware file. Check that it is a courseware "
         "disc.",
     ),
+    "scan_disc_refused": (
+        "光盘中的 {name} 不是普通文件（{detail}），出于安全没有读取。"
+        "请把文件本身（而不是链接）拷进光盘文件夹，然后重新扫描。",
+        "{name} in the disc is not a plain file ({detail}); it was not read, for safety. "
+        "Copy the file itself (not a link) into the disc's folder and scan again.",
+    ),
 })
 
 MESSAGES.update({

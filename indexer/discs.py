@@ -23,6 +23,7 @@ from media.discs import DiscEntry, DiscInfo, disc_layout, open_entry, read_disc
 from media.documents import document_head_matches
 from media.errors import MediaError
 from media.formats import extension
+from media.paths import DiscFiles
 from media.probe import probe_source
 
 
@@ -54,9 +55,15 @@ def disc_display_name(found: FoundFile) -> str:
 
 def examine_disc(found: FoundFile, fingerprint: str, root_name: str,
                  settings: Settings) -> DiscResult:
-    """Raises MediaError (DiscError) when the disc as a whole cannot be read."""
-    info = read_disc(found.abs_raw, settings.dvd_min_title_seconds,
-                     settings.dvd_min_title_fraction)
+    """Raises MediaError (DiscError) when the disc as a whole cannot be read. Each of
+    the disc's files is opened once, never through a link (media.paths.DiscFiles)."""
+    with DiscFiles.resolved(found.abs_raw) as files:
+        return _examine_disc(files, found, fingerprint, root_name, settings)
+
+
+def _examine_disc(files: DiscFiles, found: FoundFile, fingerprint: str, root_name: str,
+                  settings: Settings) -> DiscResult:
+    info = read_disc(files, settings.dvd_min_title_seconds, settings.dvd_min_title_fraction)
     disc_rel = decode_name(found.rel_raw)
     disc = DiscData(rel_path=disc_rel, rel_path_raw=found.rel_raw, kind=info.kind,
                     layout=info.layout, label=info.label, size=found.size,
@@ -66,8 +73,8 @@ def examine_disc(found: FoundFile, fingerprint: str, root_name: str,
     for entry in info.entries:
         shown, raw = disc_entry_path(disc_rel, found.rel_raw, entry.key, entry.name)
         try:
-            data, did_probe = _describe_entry(found, info, entry, name, root_name, fingerprint,
-                                              settings)
+            data, did_probe = _describe_entry(files, found, info, entry, name, root_name,
+                                              fingerprint, settings)
         except (MediaError, OSError) as exc:
             key, fields = (exc.key, exc.fields) if isinstance(exc, MediaError) else (
                 "scan_disc_unreadable", {"detail": str(exc)})
@@ -94,8 +101,8 @@ def _evidence(found: FoundFile, info: DiscInfo, entry: DiscEntry, disc_name: str
                     filename=clean_title(entry.name.rsplit("/", 1)[-1]))
 
 
-def _describe_entry(found: FoundFile, info: DiscInfo, entry: DiscEntry, disc_name: str,
-                    root_name: str, disc_fingerprint: str, settings: Settings
+def _describe_entry(files: DiscFiles, found: FoundFile, info: DiscInfo, entry: DiscEntry,
+                    disc_name: str, root_name: str, disc_fingerprint: str, settings: Settings
                     ) -> tuple[ItemData, int]:
     title = _entry_title(info, entry, disc_name)
     verdict = classify(_evidence(found, info, entry, disc_name, root_name, title))
@@ -106,7 +113,7 @@ def _describe_entry(found: FoundFile, info: DiscInfo, entry: DiscEntry, disc_nam
         theme_reason=verdict.reason, theme_confidence=verdict.confidence,
         disc_index=entry.index, disc_path=entry.name if info.kind == "data" else "",
         chapters=entry.chapters, locator=entry.locator)
-    with closing(open_entry(found.abs_raw, entry.locator)) as source:
+    with closing(open_entry(files, entry.locator)) as source:
         size = source.size
         if entry.category == "document":
             ext = extension(entry.name)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from indexer.names import decode_text
+from media.paths import open_resolved
 
 MAX_SIDECAR_BYTES = 256 * 1024
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -23,14 +23,13 @@ class Sidecar:
 
 
 def _read_small(path: bytes) -> bytes | None:
-    # O_NOFOLLOW: a sidecar that is a link could point anywhere (课件.txt -> /etc/passwd
-    # would become a title); real sidecars are plain files beside their media.
+    # No link anywhere in the path (the walk resolved them all): a sidecar that is a link
+    # could point anywhere (课件.txt -> /etc/passwd would become a title), and so could a
+    # folder swapped for one; real sidecars are plain files beside their media. Opened
+    # once, regular files only (a FIFO does not hang the scan).
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        fd = open_resolved(path)
     except OSError:
-        return None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
         return None
     with os.fdopen(fd, "rb") as f:
         return f.read(MAX_SIDECAR_BYTES)

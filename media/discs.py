@@ -8,7 +8,9 @@
   file; its bytes are its extents in the image.
 
 Every entry carries a JSON ``locator`` that ``open_entry`` turns back into a byte source,
-so nothing is extracted, now or when streaming.
+so nothing is extracted, now or when streaming. Every file of a disc is opened once, by
+``media.paths.DiscFiles``: the files in a VIDEO_TS folder and beside a cue sheet never
+through a link (issue 13: a VOB linked to a file outside the root was read by the scan).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from catalog.encoding import decode_name
 from media.errors import MediaError
 from media.formats import category_of, extension
 from media.ifo import SECTOR, IfoError, Title, parse_dvd
+from media.paths import DiscFiles, OutsideRoot, list_names
 from media.sources import ByteSource, Segment, SegmentSource, SourceUnreadable
 from media.vcd import CueError, VcdTrack, VcdTrackSource, trim_margins, vcd_tracks
 
@@ -35,7 +38,7 @@ Run = tuple[str, int, int]  # (file inside the disc, or "" for the image itself;
 
 
 class DiscError(MediaError):
-    """Keys: scan_disc_unreadable, scan_disc_unknown, scan_disc_empty."""
+    """Keys: scan_disc_unreadable, scan_disc_unknown, scan_disc_empty, scan_disc_refused."""
 
 
 @dataclass(frozen=True)
@@ -64,37 +67,63 @@ def disc_layout(path: bytes) -> str:
     return "cue" if extension(path) == ".cue" else "iso"
 
 
-def read_disc(path: bytes, min_title_seconds: float = 30.0,
+def _layout_of(files: DiscFiles) -> str:
+    """As ``disc_layout``, from the name alone (the walk makes discs of folders named
+    VIDEO_TS only): the disc is then opened as a folder or as a file, never both."""
+    if os.path.basename(files.rel).upper() == b"VIDEO_TS":
+        return "video_ts"
+    return "cue" if extension(files.rel) == ".cue" else "iso"
+
+
+def read_disc(disc: bytes | DiscFiles, min_title_seconds: float = 30.0,
               min_title_fraction: float = 0.1) -> DiscInfo:
-    """What the disc at ``path`` holds; DiscError with the reason when it cannot tell."""
-    layout = disc_layout(path)
+    """What the disc holds; DiscError with the reason when it cannot tell. ``disc`` is a
+    path with no links in it, or the disc's files (which keep what was opened)."""
+    if not isinstance(disc, DiscFiles):
+        with DiscFiles.resolved(disc) as files:
+            return read_disc(files, min_title_seconds, min_title_fraction)
+    layout = _layout_of(disc)
     try:
         if layout == "video_ts":
-            return _read_video_ts(path, min_title_seconds, min_title_fraction)
+            return _read_video_ts(disc, min_title_seconds, min_title_fraction)
         if layout == "cue":
-            return _read_vcd(path)
-        return _read_iso(path, min_title_seconds, min_title_fraction)
+            return _read_vcd(disc)
+        return _read_iso(disc, min_title_seconds, min_title_fraction)
+    except OutsideRoot as exc:
+        raise DiscError("scan_disc_refused", name=exc.filename or "",
+                        detail=exc.strerror or "") from exc
     except (IfoError, CueError) as exc:
         raise DiscError("scan_disc_unreadable", detail=str(exc)) from exc
     except (PyCdlibException, SourceUnreadable, struct.error, IndexError) as exc:
         raise DiscError("scan_disc_unreadable", detail=str(exc) or type(exc).__name__) from exc
 
 
-def open_entry(disc_path: bytes, locator: dict[str, Any], inside: bytes | None = None
-               ) -> ByteSource:
-    """The byte source an entry's locator describes; with ``inside``, every file it opens
-    must lie under that real directory (media/sources.py: open_inside)."""
+def open_entry(disc: bytes | DiscFiles, locator: dict[str, Any]) -> ByteSource:
+    """The byte source an entry's locator describes, over descriptors from the disc's
+    files (``disc`` as a path: one with no links in it). The source holds its own
+    duplicates: it outlives ``disc``."""
+    if not isinstance(disc, DiscFiles):
+        with DiscFiles.resolved(disc) as files:
+            return open_entry(files, locator)
     if locator["type"] == "vcd_track":
-        folder = os.path.dirname(disc_path)
-        track = VcdTrack(locator["track"], os.path.join(folder, os.fsencode(locator["bin"])),
-                         locator["first_sector"], locator["sector_count"])
-        return VcdTrackSource(track, inside)
-    return SegmentSource([Segment(_run_file(disc_path, name), offset, length)
-                          for name, offset, length in locator["runs"]], inside)
-
-
-def _run_file(disc_path: bytes, name: str) -> bytes:
-    return disc_path if name == "" else os.path.join(disc_path, os.fsencode(name))
+        name = os.fsencode(locator["bin"])
+        track = VcdTrack(locator["track"], os.path.join(os.path.dirname(disc.path), name),
+                         locator["first_sector"], locator["sector_count"], name)
+        return VcdTrackSource(track, disc.dup_beside(name))
+    fds: dict[bytes, int] = {}
+    segments = []
+    try:
+        for name, offset, length in locator["runs"]:
+            shown = disc.path if name == "" else os.path.join(disc.path, os.fsencode(name))
+            if shown not in fds:
+                fds[shown] = disc.dup_disc() if name == "" else disc.dup_member(
+                    os.fsencode(name))
+            segments.append(Segment(shown, offset, length))
+    except OSError:
+        for fd in fds.values():
+            os.close(fd)
+        raise
+    return SegmentSource(segments, fds)
 
 
 # DVD-Video ----------------------------------------------------------------------------
@@ -171,32 +200,33 @@ def _title_set_vobs(names: dict[str, VobFile]) -> Callable[[int], list[VobFile]]
     return vobs
 
 
-def _read_video_ts(path: bytes, min_seconds: float, min_fraction: float) -> DiscInfo:
-    files = {os.fsdecode(n).upper(): n for n in os.listdir(path)}
+def _read_all(fd: int) -> bytes:
+    return os.pread(fd, os.fstat(fd).st_size, 0)
+
+
+def _read_video_ts(disc: DiscFiles, min_seconds: float, min_fraction: float) -> DiscInfo:
+    files = {os.fsdecode(n).upper(): n for n in list_names(disc.folder())}
 
     def read(name: str) -> bytes:
         if name not in files:
             raise FileNotFoundError(name)
-        with open(os.path.join(path, files[name]), "rb") as f:
-            return f.read()
+        return _read_all(disc.member(files[name]))
 
     titles = parse_dvd(read)
-    vob_files = {upper: VobFile(os.fsdecode(raw), 0, os.path.getsize(os.path.join(path, raw)))
+    vob_files = {upper: VobFile(os.fsdecode(raw), 0, os.fstat(disc.member(raw)).st_size)
                  for upper, raw in files.items() if upper.endswith(".VOB")}
     entries, skipped = _dvd_entries(titles, _title_set_vobs(vob_files), min_seconds,
                                     min_fraction)
-    parent = os.path.basename(os.path.dirname(os.path.abspath(path)))
+    parent = os.path.basename(os.path.dirname(os.path.abspath(disc.path)))
     return _finish(DiscInfo("dvd-video", "video_ts", decode_name(parent), tuple(entries),
                             tuple(skipped)))
 
 
 # ISO images ------------------------------------------------------------------------------
 
-def _check_iso(path: bytes) -> None:
-    size = os.path.getsize(path)
-    with open(path, "rb") as f:
-        f.seek(ISO_DESCRIPTOR_AT)
-        descriptor = f.read(SECTOR)
+def _check_iso(fd: int) -> None:
+    size = os.fstat(fd).st_size
+    descriptor = os.pread(fd, SECTOR, ISO_DESCRIPTOR_AT)
     if size < ISO_DESCRIPTOR_AT + SECTOR or descriptor[1:6] not in {b"CD001", b"BEA01"}:
         raise DiscError("scan_disc_unknown", detail="no ISO 9660 or UDF volume descriptor")
     if descriptor[:6] == b"\x01CD001":
@@ -208,17 +238,19 @@ def _check_iso(path: bytes) -> None:
             raise DiscError("scan_truncated", expected=blocks * block_size, actual=size)
 
 
-def _read_iso(path: bytes, min_seconds: float, min_fraction: float) -> DiscInfo:
-    _check_iso(path)
+def _read_iso(disc: DiscFiles, min_seconds: float, min_fraction: float) -> DiscInfo:
+    fd = disc.disc()
+    _check_iso(fd)
     iso = pycdlib.PyCdlib()
-    with open(path, "rb") as f:
+    with open(fd, "rb", closefd=False) as f:
+        f.seek(0)
         iso.open_fp(f)
         try:
             label = _volume_label(iso)
-            tree = IsoTree(iso, os.path.getsize(path))
+            tree = IsoTree(iso, os.fstat(fd).st_size)
             video_ts = tree.folder("/VIDEO_TS")
             if video_ts and any(n.endswith(".IFO") for n in video_ts):
-                return _dvd_in_iso(path, video_ts, label, min_seconds, min_fraction)
+                return _dvd_in_iso(disc, video_ts, label, min_seconds, min_fraction)
             return _finish(DiscInfo("data", "iso", label, tuple(_data_entries(tree))))
         finally:
             iso.close()
@@ -233,12 +265,13 @@ def _volume_label(iso: pycdlib.PyCdlib) -> str:
     return decode_name(bytes(raw)).strip()
 
 
-def _dvd_in_iso(path: bytes, video_ts: dict[str, list[tuple[int, int]]], label: str,
+def _dvd_in_iso(disc: DiscFiles, video_ts: dict[str, list[tuple[int, int]]], label: str,
                 min_seconds: float, min_fraction: float) -> DiscInfo:
     def read(name: str) -> bytes:
         if name not in video_ts:
             raise FileNotFoundError(name)
-        with SegmentSource([Segment(path, o, n) for o, n in video_ts[name]]) as source:
+        extents = [Segment(disc.path, o, n) for o, n in video_ts[name]]
+        with SegmentSource(extents, {disc.path: disc.dup_disc()}) as source:
             return source.read_at(0, source.size)
 
     titles = parse_dvd(read)
@@ -333,18 +366,18 @@ def _data_entries(tree: IsoTree) -> Iterator[DiscEntry]:
 
 # VCD --------------------------------------------------------------------------------------
 
-def _read_vcd(path: bytes) -> DiscInfo:
+def _read_vcd(disc: DiscFiles) -> DiscInfo:
     entries = []
-    for track in vcd_tracks(path):
-        trimmed = trim_margins(track)
+    for track in vcd_tracks(disc):
+        trimmed = trim_margins(track, disc.dup_beside(track.bin_name))
         entries.append(DiscEntry(
             index=track.number - 1, name=f"曲目 {track.number - 1}", key=f"track-{track.number}",
             category="media",
             locator={"type": "vcd_track", "track": track.number,
-                     "bin": os.fsdecode(os.path.basename(track.bin_path)),
+                     "bin": os.fsdecode(track.bin_name),
                      "first_sector": trimmed.first_sector,
                      "sector_count": trimmed.sector_count}))
-    label = decode_name(os.path.splitext(os.path.basename(path))[0])
+    label = decode_name(os.path.splitext(os.path.basename(disc.path))[0])
     return _finish(DiscInfo("vcd", "cue", label, tuple(entries)))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from media.paths import AnyPath
+from media.paths import AnyPath, reading
 
 # Legacy Office files are OLE2 compound files; the new ones are ZIP packages, except
 # password-protected ones, which Office wraps in an OLE2 container.
@@ -23,11 +23,12 @@ DOCUMENT_SIGNATURES: dict[str, tuple[str, tuple[bytes, ...]]] = {
 }
 
 
-def document_format(path: AnyPath) -> tuple[str, bool]:
-    """(format name, whether the header matches); the extension names what it should be."""
+def document_format(path: AnyPath, fd: int | None = None) -> tuple[str, bool]:
+    """(format name, whether the header matches); the extension of ``path`` names what it
+    should be. The file read is ``fd`` when given, else ``path`` opened without links."""
     ext = os.path.splitext(os.fsdecode(os.fspath(path)))[1].lower()
-    with open(path, "rb") as f:
-        return document_head_matches(ext, f.read(1024))
+    with reading(path if fd is None else fd) as opened:
+        return document_head_matches(ext, os.pread(opened, 1024, 0))
 
 
 def document_head_matches(ext: str, head: bytes) -> tuple[str, bool]:

@@ -5,19 +5,20 @@ from __future__ import annotations
 import hashlib
 import os
 
-from media.paths import AnyPath
+from media.paths import AnyPath, OutsideRoot, list_names, open_member, open_resolved, reading
 
 CHUNK = 1024 * 1024
 
 
-def fingerprint_file(path: AnyPath, size: int | None = None) -> str:
+def fingerprint_file(target: int | AnyPath, size: int | None = None) -> str:
     """SHA-256 over the size and the first and last MiB (DESIGN.md: library scanning).
 
     Two courseware files that agree on size, head and tail are the same recording for
     every practical purpose, and hashing 2 MiB keeps rescans of large DVDs cheap.
     """
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
+    with reading(target) as fd, open(fd, "rb", closefd=False) as f:
+        f.seek(0)
         if size is None:
             size = os.fstat(f.fileno()).st_size
         digest.update(str(size).encode())
@@ -34,9 +35,17 @@ def fingerprint_disc(path: bytes, size: int) -> str:
     if not os.path.isdir(path):
         return fingerprint_file(path, size)
     digest = hashlib.sha256(str(size).encode())
-    for name in sorted(os.listdir(path)):
-        if name.upper().endswith(b".IFO"):
-            digest.update(name.upper())
-            with open(os.path.join(path, name), "rb") as f:
-                digest.update(f.read(CHUNK))
+    folder = open_resolved(path, directory=True)
+    try:
+        for name in sorted(list_names(folder)):
+            if name.upper().endswith(b".IFO"):
+                try:
+                    fd = open_member(folder, name)
+                except OutsideRoot:
+                    continue  # a link is not read; reading the disc reports it
+                digest.update(name.upper())
+                with open(fd, "rb") as f:
+                    digest.update(f.read(CHUNK))
+    finally:
+        os.close(folder)
     return digest.hexdigest()

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from media.paths import AnyPath
+from media.paths import AnyPath, reading
 
 __all__ = ["UNKNOWN_EXPECTED", "Truncation", "find_truncation"]
 
@@ -46,14 +46,15 @@ _SNIFF_BYTES = 16
 _Checker = Callable[[BinaryIO, int], Truncation | None]
 
 
-def find_truncation(path: AnyPath, size: int | None = None) -> Truncation | None:
+def find_truncation(target: int | AnyPath, size: int | None = None) -> Truncation | None:
     """None when the file looks complete or its format cannot tell; a Truncation when the
     structure runs past the end of the file.
 
     `size` is the file's size when the caller already has it (e.g. from a directory scan);
     otherwise it is taken from the open file.
     """
-    with open(path, "rb") as f:
+    with reading(target) as fd, open(fd, "rb", closefd=False) as f:
+        f.seek(0)  # a descriptor handed in may have been read already
         if size is None:
             size = os.fstat(f.fileno()).st_size
         checker = _checker_for(f.read(_SNIFF_BYTES))

@@ -17,7 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
-from media.ffmpeg import keyframes_argv
+from media.ffmpeg import keyframes_argv, run_tool
 from media.hls import SEGMENT_SECONDS, Segment
 from media.transcode import InputOpener
 
@@ -111,13 +111,18 @@ class KeyframeIndex:
             return None
 
     def _index(self, key: str, open_input: InputOpener) -> list[float] | None:
+        opened = False
         try:
-            with open_input() as (source, protocols):
-                done = subprocess.run(keyframes_argv(self.ffprobe, source, protocols),
-                                      capture_output=True, timeout=self.timeout, check=False)
+            with open_input() as source:
+                opened = True
+                done = run_tool(keyframes_argv(self.ffprobe, source), source, self.timeout)
             found = (parse_keyframes(done.stdout.decode("ascii", "replace"))
                      if done.returncode == 0 else [])
         except (OSError, subprocess.TimeoutExpired):
+            if not opened:  # the file is gone or refused for now: nothing to remember
+                with self._guard:
+                    self._running.pop(key, None)
+                return None
             found = []
         path = self.cache_dir / f"{key}.json"
         path.parent.mkdir(parents=True, exist_ok=True)

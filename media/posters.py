@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 from media.errors import MediaError
-from media.ffmpeg import poster_argv
+from media.ffmpeg import poster_argv, run_tool
 from media.transcode import InputOpener
 
 _making = threading.Lock()
@@ -33,10 +33,10 @@ def make_poster(ffmpeg: str, open_input: InputOpener, duration: float | None, ou
             return output
         output.parent.mkdir(parents=True, exist_ok=True)
         partial = output.with_suffix(".part.jpg")
-        with open_input() as (source, protocols):
-            argv = poster_argv(ffmpeg, source, protocols, poster_time(duration), str(partial))
+        with open_input() as source:
+            argv = poster_argv(ffmpeg, source, poster_time(duration), str(partial))
             try:
-                done = subprocess.run(argv, capture_output=True, timeout=timeout, check=False)
+                done = run_tool(argv, source, timeout)
             except subprocess.TimeoutExpired as exc:
                 raise PosterFailed("transcode_failed", detail="timeout") from exc
         if done.returncode != 0 or not partial.exists() or partial.stat().st_size == 0:

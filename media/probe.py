@@ -6,10 +6,10 @@ import ffmpeg
 
 from media.errors import ProbeFailed
 from media.feed import shared_feed
-from media.ffmpeg import ffprobe_error_detail, run_ffprobe
+from media.ffmpeg import descriptor_input, feed_input, ffprobe_error_detail, run_ffprobe
 from media.integrity import find_truncation
 from media.normalize import ProbeResult, normalize_probe
-from media.paths import AnyPath
+from media.paths import AnyPath, reading
 from media.sources import ByteSource
 
 # Demuxers that "succeed" on things that are not courseware: a text file read as ANSI
@@ -39,26 +39,32 @@ def probe_source(source: ByteSource, ffprobe: str = "ffprobe",
         raise ProbeFailed("scan_empty")
     with shared_feed().serve(source) as url:
         try:
-            data = run_ffprobe(ffprobe, None, timeout, url=url)
+            data = run_ffprobe(ffprobe, feed_input(url), timeout)
         except ffmpeg.Error as exc:
             raise ProbeFailed("scan_not_media", detail=ffprobe_error_detail(exc)) from exc
     return _interpret(data)
 
 
 def probe_media(
-    path: AnyPath,
+    target: int | AnyPath,
     size: int,
     ffprobe: str = "ffprobe",
     timeout: float = 60.0,
 ) -> ProbeResult:
-    """What the file holds, or ProbeFailed with the reason a person can act on."""
+    """What the file holds, or ProbeFailed with the reason a person can act on.
+
+    ``target`` is an open descriptor, or a path with no links in it (media.paths:
+    ``open_resolved``); either way the truncation check and ffprobe read the one open
+    file."""
     if size == 0:
         raise ProbeFailed("scan_empty")
-    truncation = find_truncation(path, size)
-    if truncation is not None:
-        raise ProbeFailed("scan_truncated", expected=truncation.expected, actual=truncation.actual)
-    try:
-        data = run_ffprobe(ffprobe, path, timeout)
-    except ffmpeg.Error as exc:
-        raise ProbeFailed("scan_not_media", detail=ffprobe_error_detail(exc)) from exc
+    with reading(target) as fd:
+        truncation = find_truncation(fd, size)
+        if truncation is not None:
+            raise ProbeFailed("scan_truncated", expected=truncation.expected,
+                              actual=truncation.actual)
+        try:
+            data = run_ffprobe(ffprobe, descriptor_input(fd), timeout)
+        except ffmpeg.Error as exc:
+            raise ProbeFailed("scan_not_media", detail=ffprobe_error_detail(exc)) from exc
     return _interpret(data)

@@ -10,13 +10,15 @@ Reads use ``os.pread``, so one source may be read from several threads at once.
 from __future__ import annotations
 
 import bisect
-import errno
 import io
 import os
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from media.paths import AnyPath
+from media.paths import AnyPath, OutsideRoot, open_own
+
+__all__ = ["ByteSource", "FileBacked", "FileRun", "FileSource", "OutsideRoot", "Segment",
+           "SegmentSource", "SourceReader", "SourceUnreadable"]
 
 
 class ByteSource(Protocol):
@@ -47,32 +49,12 @@ class SourceUnreadable(OSError):
     """The image ends before the bytes its structure promises (a truncated download)."""
 
 
-class OutsideRoot(FileNotFoundError):
-    """The path now leads outside its library root (say a file replaced by a link to
-    /etc/passwd after the scan): as far as serving goes, the catalogued file is gone."""
-
-
-def open_inside(path: AnyPath, inside: bytes | None = None) -> int:
-    """A read-only descriptor for ``path``; with ``inside`` (a real directory), refused
-    unless the file actually opened lies under it. The check is made on the descriptor,
-    after opening, so a link swapped in between a check and the open cannot slip by."""
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    if inside is None:
-        return fd
-    try:
-        real = os.readlink(f"/proc/self/fd/{fd}".encode())
-    except OSError:  # no /proc: fall back to checking the name (racy, but still a check)
-        real = os.path.realpath(os.fsencode(path))
-    if real != inside and not real.startswith(inside.rstrip(b"/") + b"/"):
-        os.close(fd)
-        raise OutsideRoot(errno.ENOENT, "the file now resolves outside its library root",
-                          os.fsdecode(path))
-    return fd
-
-
 class FileSource:
-    def __init__(self, path: AnyPath, inside: bytes | None = None) -> None:
-        self._fd = open_inside(path, inside)
+    """A whole file: a descriptor (``int``, taken over: closed with the source), or a
+    path of the server's own (``open_own``)."""
+
+    def __init__(self, target: int | AnyPath) -> None:
+        self._fd = target if isinstance(target, int) else open_own(target)
         self._size = os.fstat(self._fd).st_size
 
     @property
@@ -111,9 +93,12 @@ class Segment:
 
 
 class SegmentSource:
-    """The concatenation of byte runs from one or more files: ISO extents, DVD cells."""
+    """The concatenation of byte runs from one or more files: ISO extents, DVD cells.
 
-    def __init__(self, segments: list[Segment], inside: bytes | None = None) -> None:
+    ``fds`` holds a descriptor per segment path, opened by the caller (media.discs, below
+    the library root) and taken over; paths without one are opened as ``open_own``."""
+
+    def __init__(self, segments: list[Segment], fds: dict[bytes, int] | None = None) -> None:
         self._segments = [s for s in segments if s.length > 0]
         self._starts: list[int] = []
         position = 0
@@ -121,11 +106,11 @@ class SegmentSource:
             self._starts.append(position)
             position += segment.length
         self._size = position
-        self._fds: dict[bytes, int] = {}
+        self._fds: dict[bytes, int] = dict(fds or {})
         try:
             for segment in self._segments:
                 if segment.path not in self._fds:
-                    self._fds[segment.path] = open_inside(segment.path, inside)
+                    self._fds[segment.path] = open_own(segment.path)
         except OSError:
             self.close()
             raise

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from media.errors import MediaError
-from media.ffmpeg import remux_segment_argv, segment_argv
+from media.ffmpeg import Input, remux_segment_argv, run_tool, segment_argv
 from media.hls import Segment
 
 RETRY_AFTER_SECONDS = 5
-InputOpener = Callable[[], AbstractContextManager[tuple[str, str]]]
+# Opens the item (once, below its root) for one ffmpeg run; closes it after.
+InputOpener = Callable[[], AbstractContextManager[Input]]
 
 
 @dataclass(frozen=True)
@@ -101,17 +102,16 @@ class Transcoder:
              audio_only: bool, remux: Remux | None) -> None:
         output.parent.mkdir(parents=True, exist_ok=True)
         partial = output.with_suffix(".part")
-        with open_input() as (source, protocols):
+        with open_input() as source:
             if remux:
-                argv = remux_segment_argv(self.ffmpeg, source, protocols, segment.start,
-                                          remux.end, str(partial), remux.copy_audio)
+                argv = remux_segment_argv(self.ffmpeg, source, segment.start, remux.end,
+                                          str(partial), remux.copy_audio)
             else:
-                argv = segment_argv(self.ffmpeg, source, protocols, segment.start,
-                                    segment.duration, str(partial), audio_only)
+                argv = segment_argv(self.ffmpeg, source, segment.start, segment.duration,
+                                    str(partial), audio_only)
             self.runs += 1
             try:
-                done = subprocess.run(argv, capture_output=True, timeout=self.timeout,
-                                      check=False)
+                done = run_tool(argv, source, self.timeout)
             except subprocess.TimeoutExpired as exc:
                 raise TranscodeFailed("transcode_failed", detail="timeout") from exc
         if done.returncode != 0 or not partial.exists() or partial.stat().st_size == 0:

@@ -37,9 +37,11 @@ from __future__ import annotations
 import errno
 import os
 import re
-from dataclasses import dataclass, replace
+import stat
+from dataclasses import dataclass, field, replace
 
-from media.sources import ByteSource, SourceUnreadable, open_inside
+from media.paths import DiscFiles, OutsideRoot, list_names, open_own, reading
+from media.sources import ByteSource, SourceUnreadable
 
 RAW_SECTOR = 2352
 FORM2_DATA = 2324
@@ -81,9 +83,11 @@ class CueTrack:
 @dataclass(frozen=True)
 class VcdTrack:
     number: int
-    bin_path: bytes  # absolute path of the .bin holding it
+    bin_path: bytes  # path of the .bin holding it (for messages; it is opened by name only
+    # in tests: the disc opens ``bin_name`` beside its cue sheet, media.paths.DiscFiles)
     first_sector: int
     sector_count: int
+    bin_name: bytes = field(default=b"", compare=False)  # relative to the cue's folder
 
 
 class CueError(ValueError):
@@ -210,10 +214,11 @@ def _decode_cue(data: bytes) -> str:
         raise CueError("the cue sheet is neither UTF-8 nor GBK text") from None
 
 
-def read_cue(cue_path: bytes) -> list[CueTrack]:
-    """``parse_cue`` on a file: UTF-8 (BOM or not), UTF-16 with BOM, or GBK/GB18030."""
-    with open(cue_path, "rb") as f:
-        data = f.read(_MAX_CUE_BYTES + 1)
+def read_cue(cue_path: bytes, fd: int | None = None) -> list[CueTrack]:
+    """``parse_cue`` on a file: UTF-8 (BOM or not), UTF-16 with BOM, or GBK/GB18030. The
+    file read is ``fd`` when given, else ``cue_path`` opened without links."""
+    with reading(cue_path if fd is None else fd) as opened:
+        data = os.pread(opened, _MAX_CUE_BYTES + 1, 0)
     utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
     if len(data) > _MAX_CUE_BYTES or (b"\x00" in data and not utf16):
         raise CueError(f"{os.fsdecode(cue_path)} is not a cue sheet (binary or too large)")
@@ -243,27 +248,52 @@ def _encodings(name: str) -> list[bytes]:
     return found if gbk in found else [*found, gbk]
 
 
-def _resolve(folder: bytes, cue_path: bytes, name: str, single_file: bool) -> bytes:
+def _present(files: DiscFiles, name: bytes) -> bool:
+    """Whether ``name`` can be opened beside the cue. A link there (or a FIFO, a folder)
+    is an error, not a miss: ``OutsideRoot`` propagates. A link is never followed, to
+    outside the root or not."""
+    try:
+        files.beside(name)
+    except OutsideRoot:
+        raise
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    return True
+
+
+def _plain_files(folder_fd: int) -> list[bytes]:
+    found = []
+    for entry in list_names(folder_fd):
+        try:
+            if stat.S_ISREG(os.stat(entry, dir_fd=folder_fd, follow_symlinks=False).st_mode):
+                found.append(entry)
+        except OSError:
+            continue
+    return found
+
+
+def _resolve(files: DiscFiles, cue_path: bytes, name: str, single_file: bool) -> bytes:
+    """The .bin's name relative to the cue's folder, opened (in ``files``)."""
     relative = os.path.normpath(name.replace("\\", "/"))
     base = relative.rsplit("/", 1)[-1]
     # C:\burn\disc.bin from the burner's machine, /abs or ../x: only the name, beside the cue
     inside = not (relative.startswith(("/", "../")) or relative == ".." or ":" in relative)
     for candidate in (relative, base) if inside else (base,):
         for encoded in _encodings(candidate):
-            path = os.path.join(folder, encoded)
-            if os.path.isfile(path):
-                return path
-    entries = [e for e in os.listdir(folder) if os.path.isfile(os.path.join(folder, e))]
+            if _present(files, encoded):
+                return encoded
+    entries = _plain_files(files.parent())
     wanted = base.casefold()
     matches = [e for e in entries if _name_text(e).casefold() == wanted]
-    if len(matches) == 1:
-        return os.path.join(folder, matches[0])
+    if len(matches) == 1 and _present(files, matches[0]):
+        return matches[0]
     stem = os.path.splitext(os.path.basename(cue_path))[0]
     if single_file:
         wanted = _name_text(stem).casefold() + ".bin"
         matches = [e for e in entries if _name_text(e).casefold() == wanted]
-        if len(matches) == 1:
-            return os.path.join(folder, matches[0])
+        if len(matches) == 1 and _present(files, matches[0]):
+            return matches[0]
+    folder = os.path.dirname(cue_path)
     renamed = _name_text(stem) + ".bin" if single_file else "the cue's name"
     raise FileNotFoundError(
         errno.ENOENT,
@@ -273,7 +303,7 @@ def _resolve(folder: bytes, cue_path: bytes, name: str, single_file: bool) -> by
     )
 
 
-def vcd_tracks(cue_path: bytes) -> list[VcdTrack]:
+def vcd_tracks(cue: bytes | DiscFiles) -> list[VcdTrack]:
     """The MPEG tracks: MODE2/2352 tracks after track 1.
 
     Track 1 is the ISO 9660 data track with the VCD control files. The FILE name is
@@ -283,11 +313,22 @@ def vcd_tracks(cue_path: bytes) -> list[VcdTrack]:
     file starts (its INDEX 00 when present, else INDEX 01), the last one at the end of the
     file. Sectors are not read: see the module docstring on truncated images.
 
+    Every file is opened once, without following links (``cue`` as a path: one with no
+    links in it), and kept open in the ``DiscFiles`` given.
+
     Raises ``CueError`` (bad cue, or MPEG tracks in an unsupported layout such as
-    MODE2/2336) and ``FileNotFoundError`` (cue or .bin missing).
+    MODE2/2336) and ``FileNotFoundError`` (cue or .bin missing; ``OutsideRoot`` for one
+    that is a link).
     """
-    cue_path = os.path.abspath(os.fsencode(cue_path))
-    cue = read_cue(cue_path)
+    if isinstance(cue, DiscFiles):
+        return _vcd_tracks(cue)
+    with DiscFiles.resolved(cue) as files:
+        return _vcd_tracks(files)
+
+
+def _vcd_tracks(files: DiscFiles) -> list[VcdTrack]:
+    cue_path = files.path
+    cue = read_cue(cue_path, files.disc())
     folder = os.path.dirname(cue_path)
     wanted = cue[1:]
     for track in wanted:
@@ -305,9 +346,9 @@ def vcd_tracks(cue_path: bytes) -> list[VcdTrack]:
         if any(_SECTOR_SIZES[t.mode] != RAW_SECTOR for t in same_file):
             raise CueError(f"{os.fsdecode(cue_path)}: FILE {track.file!r} mixes sector sizes")
         if track.file not in resolved:
-            path = _resolve(folder, cue_path, track.file, single_file)
-            resolved[track.file] = path, os.stat(path).st_size // RAW_SECTOR
-        path, file_sectors = resolved[track.file]
+            name = _resolve(files, cue_path, track.file, single_file)
+            resolved[track.file] = name, os.fstat(files.beside(name)).st_size // RAW_SECTOR
+        name, file_sectors = resolved[track.file]
         later = same_file[same_file.index(track) + 1 :]
         if later:
             following = later[0]
@@ -318,8 +359,8 @@ def vcd_tracks(cue_path: bytes) -> list[VcdTrack]:
                                f"before track {track.number}")
         else:
             end = max(file_sectors, track.start_sector)
-        result.append(VcdTrack(track.number, path, track.start_sector,
-                               end - track.start_sector))
+        result.append(VcdTrack(track.number, os.path.join(folder, name), track.start_sector,
+                               end - track.start_sector, name))
     return result
 
 
@@ -337,9 +378,11 @@ def is_form2(sector_header: bytes) -> bool:
 class VcdTrackSource:
     """A ``ByteSource`` over one VCD track: the 2324-byte Form 2 payloads, concatenated."""
 
-    def __init__(self, track: VcdTrack, inside: bytes | None = None) -> None:
+    def __init__(self, track: VcdTrack, fd: int | None = None) -> None:
+        """``fd``: the .bin, opened by the caller (media.paths.DiscFiles) and taken over;
+        without it ``bin_path`` is opened by name (tests and tools)."""
         self.track = track
-        self._fd = open_inside(track.bin_path, inside)
+        self._fd = open_own(track.bin_path) if fd is None else fd
         available = os.fstat(self._fd).st_size // RAW_SECTOR
         if track.first_sector >= available:  # nothing of the track is in the file
             os.close(self._fd)
@@ -416,16 +459,16 @@ def check_track(source: ByteSource) -> bool:
     return found is not None and found[1].startswith(PACK_START)
 
 
-def trim_margins(track: VcdTrack) -> VcdTrack:
+def trim_margins(track: VcdTrack, fd: int | None = None) -> VcdTrack:
     """The track narrowed to the sectors between its first and last non-empty payload.
 
     Drops vcdimager's front margin (30 sectors), rear margin (45) and, on the last track,
     the postgap (150): the de-framed stream then starts with the first pack header and is
     the MPEG file that was burned. Reads only the empty sectors it drops (plus one batch).
     An all-empty track comes back with ``sector_count`` 0. Raises ``SourceUnreadable`` when
-    the image is truncated inside the track.
+    the image is truncated inside the track. ``fd`` as for ``VcdTrackSource``.
     """
-    with VcdTrackSource(track) as source:
+    with VcdTrackSource(track, fd) as source:
         found = _first_data_sector(source, track.sector_count)
         if found is None:
             return replace(track, sector_count=0)

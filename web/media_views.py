@@ -12,7 +12,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 
 from catalog import library
 from catalog.errors import NotFound
-from media.items import SourceMissing, item_input, item_path
+from media.items import SourceMissing, item_folder, item_input
 from media.posters import make_poster
 from media.subtitles import TEXT_CODECS, embedded_vtt, find_sidecars, sidecar_vtt
 from web.streaming import ItemGone
@@ -62,7 +62,8 @@ def subtitle_tracks(item: MediaItem) -> list[dict[str, Any]]:
     tracks: list[dict[str, Any]] = []
     if not item.locator:
         try:
-            sidecars = find_sidecars(item_path(item.root, item.rel_path_raw))
+            with item_folder(item.root, item.rel_path_raw) as (folder, name):
+                sidecars = find_sidecars(folder, name)
         except SourceMissing:
             sidecars = []
         tracks += [{"id": f"s{n}", "label": s.label, "language": s.language}
@@ -87,10 +88,18 @@ def _vtt(item: MediaItem, track: str, ffmpeg: str) -> str:
     if not number.isdigit() or kind not in {"s", "e"}:
         raise NotFound("page_not_found", path=track)
     if kind == "s":
-        sidecars = [] if item.locator else find_sidecars(item_path(item.root, item.rel_path_raw))
-        if int(number) >= len(sidecars):
+        if item.locator:
             raise NotFound("page_not_found", path=track)
-        return sidecar_vtt(ffmpeg, sidecars[int(number)])
+        with item_folder(item.root, item.rel_path_raw) as (folder, name):
+            sidecars = find_sidecars(folder, name)
+            if int(number) >= len(sidecars):
+                raise NotFound("page_not_found", path=track)
+            # Opened here once, never through a link: a sidecar listed a moment ago may
+            # be a link to /etc/passwd by now.
+            try:
+                return sidecar_vtt(ffmpeg, folder, sidecars[int(number)])
+            except FileNotFoundError as exc:  # OutsideRoot: a link or no longer a file
+                raise NotFound("page_not_found", path=track) from exc
     if not any(s.get("index") == int(number) and s.get("type") == "subtitle"
                for s in item.streams):
         raise NotFound("page_not_found", path=track)
@@ -100,5 +109,8 @@ def _vtt(item: MediaItem, track: str, ffmpeg: str) -> str:
 async def subtitle(request: Request) -> Response:
     item = await run_in_threadpool(load_media_item, request, request.path_params["item_id"])
     ffmpeg = request.app.state.settings.ffmpeg
-    text = await run_in_threadpool(_vtt, item, request.path_params["track"], ffmpeg)
+    try:
+        text = await run_in_threadpool(_vtt, item, request.path_params["track"], ffmpeg)
+    except SourceMissing as exc:  # the item's file or folder is gone, or refused
+        raise ItemGone("item_gone", item_id=item.id) from exc
     return Response(text, media_type="text/vtt; charset=utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from media.ffmpeg import file_input
+from media.ffmpeg import Input, descriptor_input
 from media.keyframes import KeyframeIndex, can_copy_video, copy_plan, parse_keyframes
 
 
@@ -60,8 +61,12 @@ def test_the_index_is_made_once_in_the_background_and_kept_on_disk(tmp_path: Pat
                     "-sc_threshold", "0", str(video)], check=True)
 
     @contextmanager
-    def opener() -> Iterator[tuple[str, str]]:
-        yield file_input(video), "file"
+    def opener() -> Iterator[Input]:
+        fd = os.open(video, os.O_RDONLY)
+        try:
+            yield descriptor_input(fd)
+        finally:
+            os.close(fd)
 
     index = KeyframeIndex(tmp_path / "cache")
     # Not waiting: the first answer is "not yet", and the work goes on without us.

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from media.errors import ProbeFailed, ToolMissing
-from media.ffmpeg import ffprobe_argv
+from media.ffmpeg import Input, descriptor_input, feed_input, ffprobe_argv
 from media.probe import probe_media, probe_source
 from media.sources import FileSource
 
@@ -111,7 +111,9 @@ def test_names_that_look_like_protocols_or_options_are_local_files(
 
     assert result.kind == "video"
     assert result.duration == pytest.approx(SECONDS, abs=0.5)
-    assert ffprobe_argv("ffprobe", path)[-1] == f"file:{path}"
+    # ffprobe never sees the name at all: it reads the descriptor we opened.
+    argv = ffprobe_argv("ffprobe", descriptor_input(7))
+    assert argv[-1] == "file:/dev/fd/7" and file_name not in " ".join(argv)
 
 
 def test_relative_name_that_looks_like_a_protocol_is_a_local_file(
@@ -227,8 +229,20 @@ def test_a_playlist_disguised_as_video_opens_nothing(tmp_path: Path, suffix: str
 def test_every_ffprobe_run_names_the_demuxers_it_may_use() -> None:
     # ffmpeg 5.1 already refuses the playlist tricks above by itself; the whitelist keeps
     # us safe on builds that do not, and this test keeps the whitelist in every argv.
-    for argv in (ffprobe_argv("ffprobe", "/srv/a.mp4"),
-                 ffprobe_argv("ffprobe", url="http://127.0.0.1:1/token")):
+    for argv in (ffprobe_argv("ffprobe", descriptor_input(3)),
+                 ffprobe_argv("ffprobe", feed_input("http://127.0.0.1:1/token"))):
         allowed = argv[argv.index("-format_whitelist") + 1].split(",")
         assert {"mov", "mpeg", "avi", "matroska"} <= set(allowed)
         assert not {"hls", "concat", "image2", "tty", "gif", "ffmetadata"} & set(allowed)
+
+
+@pytest.mark.parametrize("source", [
+    Input("file:/srv/a.mp4", "file"),  # a path ffmpeg would open again
+    Input("file:/dev/fd/3", "file"),  # a descriptor the child would not inherit
+    Input("file:/dev/fd/3", "file,http,tcp", (3,)),
+    Input("http://example.com/a.mp4", "http,tcp"),
+    Input("concat:/dev/fd/3|/etc/passwd", "file,concat", (3,)),
+])
+def test_only_inputs_built_by_the_adapter_reach_ffprobe(source: Input) -> None:
+    with pytest.raises(ValueError, match="not an input built by yuanjiao"):
+        ffprobe_argv("ffprobe", source)
