@@ -1,5 +1,6 @@
 """`kill -9` of the server twenty times while playbacks pour in: every row the server
-reported on its terminal is in the ledger, the chain verifies and seq has no gap."""
+reported on its terminal is in the ledger, the chain verifies and seq has no gap, and each
+start signs the tail the killed run left unsigned."""
 
 from __future__ import annotations
 
@@ -65,6 +66,21 @@ def test_every_reported_row_survives_kill_9(tmp_path: Path, demo_library: Path) 
     lost = {seq: kind for seq, kind in reported.items() if stored.get(seq) != kinds[kind]}
     assert lost == {}
     assert sorted(stored) == list(range(1, len(stored) + 1))
+    # One more start: before anything else it signs what the last killed run left.
+    head = max(stored)
+    with (tmp_path / "last.log").open("w") as log:
+        server = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env,
+                                  stdout=log, stderr=subprocess.STDOUT)
+    _wait_for_items(f"http://127.0.0.1:{port}")
+    server.send_signal(signal.SIGTERM)
+    server.wait(30)
+    with sqlite3.connect(tmp_path / "data" / "catalog.sqlite3") as connection:
+        signed = connection.execute(
+            "SELECT seq, reason FROM ledger_checkpoints WHERE ledger = 'XC-012' ORDER BY seq"
+        ).fetchall()
+    assert (head, "recovered") in signed, signed
+    assert sum(reason == "recovered" for _, reason in signed) >= ROUNDS // 2
+    assert "left unsigned by the last run" in (tmp_path / "last.log").read_text()
     verified = subprocess.run([*cli, "ledger", "verify"], env=env, capture_output=True,
                               text=True)
     assert verified.returncode == 0, verified.stdout + verified.stderr
