@@ -193,6 +193,13 @@ MESSAGES.update({
         "The disc holds no playable title or courseware file. Check that it is a courseware "
         "disc.",
     ),
+    "scan_disc_damaged": (
+        "光盘镜像已损坏，读不出其中的文件目录（{detail}）。镜像可能在制作、刻录或拷贝时出错，"
+        "请重新拷贝或重新制作该镜像。",
+        "The disc image is damaged: its list of files cannot be read ({detail}). It was "
+        "probably damaged when it was made, burned or copied; copy it again or make the image "
+        "again.",
+    ),
     "scan_disc_refused": (
         "光盘中的 {name} 不是普通文件（{detail}），出于安全没有读取。"
         "请把文件本身（而不是链接）拷进光盘文件夹，然后重新扫描。",

@@ -19,6 +19,7 @@ import os
 import re
 import struct
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +39,8 @@ Run = tuple[str, int, int]  # (file inside the disc, or "" for the image itself;
 
 
 class DiscError(MediaError):
-    """Keys: scan_disc_unreadable, scan_disc_unknown, scan_disc_empty, scan_disc_refused."""
+    """Keys: scan_disc_unreadable, scan_disc_damaged, scan_disc_unknown, scan_disc_empty,
+    scan_disc_refused."""
 
 
 @dataclass(frozen=True)
@@ -242,7 +244,7 @@ def _read_iso(disc: DiscFiles, min_seconds: float, min_fraction: float) -> DiscI
     fd = disc.disc()
     _check_iso(fd)
     iso = pycdlib.PyCdlib()
-    with open(fd, "rb", closefd=False) as f:
+    with open(fd, "rb", closefd=False) as f, _pycdlib_damage():
         f.seek(0)
         iso.open_fp(f)
         try:
@@ -281,6 +283,31 @@ def _dvd_in_iso(disc: DiscFiles, video_ts: dict[str, list[tuple[int, int]]], lab
     entries, skipped = _dvd_entries(titles, _title_set_vobs(vob_files), min_seconds,
                                     min_fraction)
     return _finish(DiscInfo("dvd-video", "iso", label, tuple(entries), tuple(skipped)))
+
+
+# pycdlib parses every volume descriptor, path table and directory record of an image as
+# it opens it, and on a damaged one raises whatever its parsing runs into, not only
+# PyCdlibException: a KeyError for a folder's record missing from the path table, a
+# ValueError for a name whose version is not a number (issue 13: that KeyError was an
+# internal scan error). Each is the image's damage, and said so.
+PYCDLIB_FAILURES: tuple[type[Exception], ...] = (
+    PyCdlibException, LookupError, ValueError, ArithmeticError, TypeError, AttributeError,
+    struct.error, RecursionError)
+
+
+@contextmanager
+def _pycdlib_damage() -> Iterator[None]:
+    """What pycdlib raises reading an image becomes a DiscError that names the damage."""
+    try:
+        yield
+    except (MediaError, IfoError):
+        raise  # ours: they already say what is wrong
+    except PYCDLIB_FAILURES as exc:
+        kind = type(exc)
+        name = kind.__qualname__ if kind.__module__ == "builtins" else (
+            f"{kind.__module__}.{kind.__qualname__}")
+        detail = str(exc) if isinstance(exc, PyCdlibException) else f"{name}: {exc}"
+        raise DiscError("scan_disc_damaged", detail=detail[:200]) from exc
 
 
 class IsoTree:
@@ -333,22 +360,27 @@ class IsoTree:
                                    f"past the end of the image ({self.image_size} bytes)")
         return [(offset, length)]
 
-    def walk(self, folder: str = "/") -> Iterator[tuple[str, Any]]:
-        stack = [(folder, folder)]
+    def walk(self) -> Iterator[tuple[str, Any]]:
+        """Every file with its path, found by the records themselves, never by looking a
+        path up: a damaged record with an empty name looked its own folder up again, and
+        the walk never ended (issue 13). A folder reached twice is walked once."""
+        root = self.iso.get_record(**{self.kind: "/"})
+        seen = {root.extent_location()}
+        stack: list[tuple[str, Any]] = [("", root)]
         while stack:
-            lookup, shown = stack.pop()
-            for name, record in sorted(self.children(lookup), key=lambda nr: nr[0]):
-                child_lookup = lookup.rstrip("/") + "/" + self._lookup_name(record, name)
-                child_shown = shown.rstrip("/") + "/" + name
-                if record.is_dir():
-                    stack.append((child_lookup, child_shown))
-                else:
-                    yield child_shown, record
+            shown, directory = stack.pop()
+            for name, record in sorted(self._entries(directory), key=lambda nr: nr[0]):
+                path = shown + "/" + name
+                if not record.is_dir():
+                    yield path, record
+                elif record.extent_location() not in seen:
+                    seen.add(record.extent_location())
+                    stack.append((path, record))
 
-    def _lookup_name(self, record: Any, name: str) -> str:
-        if self.kind == "iso_path":
-            return bytes(record.file_identifier()).decode("latin-1")
-        return name
+    def _entries(self, directory: Any) -> Iterator[tuple[str, Any]]:
+        for child in directory.children:
+            if child is not None and not child.is_dot() and not child.is_dotdot():
+                yield self._name(child), child
 
 
 def _data_entries(tree: IsoTree) -> Iterator[DiscEntry]:

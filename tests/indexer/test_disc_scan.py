@@ -178,6 +178,25 @@ def test_a_catalogued_disc_that_breaks_leaves_the_catalog(db: Database, settings
     assert errors["下载/disc01.iso"] == "scan_truncated" and result.counts["removed"] == 1
 
 
+def test_damaged_iso_images_are_scan_errors_with_their_reason(tmp_path: Path, db: Database,
+                                                              settings: Settings) -> None:
+    import yj_isos
+
+    root = tmp_path / "光盘库"
+    root.mkdir()
+    good = yj_isos.make_iso(tmp_path / "files", tmp_path / "good.iso", "-J")
+    damage = [yj_isos.file_flagged_as_folder, yj_isos.version_not_a_number,
+              yj_isos.folder_cut_inside_a_record, yj_isos.path_tables_disagree]
+    for n, mutate in enumerate(damage):
+        yj_isos.damaged(good, root / f"坏光盘{n}.iso", mutate)
+    result = Scanner(db, settings).scan([root])
+    with db.session() as session:
+        errors = [library.scan_error_json(e, "en") for e in library.list_scan_errors(session)]
+    assert [e["reason"] for e in errors] == ["scan_disc_damaged"] * len(damage)
+    assert all(e["message"].startswith("The disc image is damaged") for e in errors)
+    assert "KeyError" in errors[0]["message"] and result.counts["errors"] == len(damage)
+
+
 def test_api_shows_discs_and_each_items_disc(db: Database, settings: Settings,
                                              disc_root: Path) -> None:
     Scanner(db, settings).scan([disc_root])
