@@ -21,6 +21,7 @@ from media.documents import document_format
 from media.errors import MediaError
 from media.fingerprint import fingerprint_disc, fingerprint_file
 from media.normalize import ProbeResult
+from media.paths import open_resolved
 from media.probe import probe_media
 
 if TYPE_CHECKING:
@@ -106,16 +107,30 @@ def _examine_disc(found: FoundFile, existing: KnownFile | KnownDisc | None, root
 
 def _examine(found: FoundFile, existing: KnownFile | KnownDisc | None, root_name: str,
              candidates: MoveCandidates, settings: Settings) -> Examined:
+    # Opened once, with no link anywhere in its path (the walk resolved them all): the
+    # fingerprint, the truncation check, ffprobe and the document check read this one
+    # descriptor, so a file swapped for a link meanwhile is never read (issue 13).
     try:
-        fingerprint = fingerprint_file(found.abs_raw, found.size)
+        fd = open_resolved(found.abs_raw)
+    except OSError as exc:
+        return Failed(found, reason="scan_unreadable", detail={"detail": exc.strerror or str(exc)})
+    try:
+        return _examine_open(fd, found, existing, root_name, candidates, settings)
+    finally:
+        os.close(fd)
+
+
+def _examine_open(fd: int, found: FoundFile, existing: KnownFile | KnownDisc | None,
+                  root_name: str, candidates: MoveCandidates, settings: Settings) -> Examined:
+    try:
+        fingerprint = fingerprint_file(fd, found.size)
     except OSError as exc:
         return Failed(found, reason="scan_unreadable", detail={"detail": exc.strerror or str(exc)})
     try:
         if found.category == "document":
-            data, probed = _describe_document(found, fingerprint, root_name), 0
+            data, probed = _describe_document(fd, found, fingerprint, root_name), 0
         else:
-            probe = probe_media(found.abs_raw, found.size, settings.ffprobe,
-                                settings.probe_timeout)
+            probe = probe_media(fd, found.size, settings.ffprobe, settings.probe_timeout)
             data, probed = _describe_media(found, fingerprint, root_name, probe), 1
     except MediaError as exc:
         probed = int(exc.key not in {"scan_empty", "scan_truncated"})
@@ -178,10 +193,11 @@ def _describe_media(found: FoundFile, fingerprint: str, root_name: str,
     )
 
 
-def _describe_document(found: FoundFile, fingerprint: str, root_name: str) -> ItemData:
+def _describe_document(fd: int, found: FoundFile, fingerprint: str, root_name: str
+                       ) -> ItemData:
     if found.size == 0:
         raise MediaError("scan_empty")
-    name, ok = document_format(found.abs_raw)
+    name, ok = document_format(found.abs_raw, fd)
     if not ok:
         raise MediaError("scan_bad_document", expected=name)
     ext = os.path.splitext(found.rel_raw)[1].decode("ascii", "replace").lstrip(".").lower()

@@ -92,12 +92,16 @@ def read_disc(disc: bytes | DiscFiles, min_title_seconds: float = 30.0,
             return _read_vcd(disc)
         return _read_iso(disc, min_title_seconds, min_title_fraction)
     except OutsideRoot as exc:
-        raise DiscError("scan_disc_refused", name=exc.filename or "",
-                        detail=exc.strerror or "") from exc
+        raise _refused(exc) from exc
     except (IfoError, CueError) as exc:
         raise DiscError("scan_disc_unreadable", detail=str(exc)) from exc
     except (PyCdlibException, SourceUnreadable, struct.error, IndexError) as exc:
         raise DiscError("scan_disc_unreadable", detail=str(exc) or type(exc).__name__) from exc
+
+
+def _refused(exc: OutsideRoot) -> DiscError:
+    """A file of the disc that is a link (or a FIFO, a folder): reported, never read."""
+    return DiscError("scan_disc_refused", name=exc.filename or "", detail=exc.strerror or "")
 
 
 def open_entry(disc: bytes | DiscFiles, locator: dict[str, Any]) -> ByteSource:
@@ -212,7 +216,10 @@ def _read_video_ts(disc: DiscFiles, min_seconds: float, min_fraction: float) -> 
     def read(name: str) -> bytes:
         if name not in files:
             raise FileNotFoundError(name)
-        return _read_all(disc.member(files[name]))
+        try:
+            return _read_all(disc.member(files[name]))
+        except OutsideRoot as exc:  # not "missing": no falling back to the .BUP over it
+            raise _refused(exc) from exc
 
     titles = parse_dvd(read)
     vob_files = {upper: VobFile(os.fsdecode(raw), 0, os.fstat(disc.member(raw)).st_size)

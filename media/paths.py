@@ -94,11 +94,18 @@ def open_beneath(base: int | AnyPath, rel: AnyPath, *, links: bool = False,
                 if exc.errno not in (errno.ELOOP, errno.ENOTDIR):
                     raise
                 target = _link_target(name, stack[-1])
+                followed += 1
                 if target is None:
-                    raise
+                    if exc.errno == errno.ENOTDIR:
+                        raise  # a file where a folder should be (gone, for callers)
+                    # A link when opened (ELOOP), no link a moment later: swapped back
+                    # and forth; look again, as often as a link would be followed.
+                    if followed > MAX_LINKS:
+                        raise _refuse("the name keeps changing", shown) from None
+                    pending.insert(0, name)
+                    continue
                 if not links:
                     raise _refuse("a link (links are not followed here)", shown) from None
-                followed += 1
                 if followed > MAX_LINKS:
                     raise _refuse("too many links", shown) from None
                 if target.startswith(b"/"):
