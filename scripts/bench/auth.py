@@ -3,6 +3,7 @@
 session cookie or a station token against a guest request, over real HTTP (uvicorn).
 
     .venv/bin/python scripts/bench/auth.py [--requests 2000]
+    .venv/bin/python scripts/bench/auth.py --smoke     # seconds, for the test
 
 Prints figures only.
 """
@@ -47,7 +48,11 @@ def describe(name: str, times: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--hashes", type=int, default=20, help="Argon2 runs timed")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes (the test)")
     args = parser.parse_args()
+    if args.smoke:
+        args.requests, args.hashes = 50, 2
     with tempfile.TemporaryDirectory() as tmp:
         settings = make_settings(Path(tmp), f"sqlite:///{tmp}/b.sqlite3", guest_viewing=True)
         db = Database.open(settings)
@@ -56,11 +61,11 @@ def main() -> None:
             token = session.get_one(OrgNode, nodes["东村站点"].id).station_token
 
         start = time.perf_counter()
-        for _ in range(20):
+        for _ in range(args.hashes):
             accounts.HASHER.verify(accounts.HASHER.hash("x" * 12), "x" * 12)
         print(f"argon2id hash+verify ({accounts.HASHER.time_cost} passes, "
               f"{accounts.HASHER.memory_cost >> 10} MiB): "
-              f"{(time.perf_counter() - start) / 20 * 1000:.0f} ms each")
+              f"{(time.perf_counter() - start) / args.hashes * 1000:.0f} ms each")
 
         with running_server(settings, db) as url, httpx.Client(base_url=url) as client:
             form = client.get("/login").text
@@ -73,7 +78,7 @@ def main() -> None:
             session_id = client.cookies["yj_session"]
             client.cookies.clear()
             path = "/api/items?per_page=1"
-            timed(client, path, 200)  # warm up
+            timed(client, path, min(200, args.requests))  # warm up
             print(describe("guest", timed(client, path, args.requests)))
             print(describe("signed in (cookie)", timed(client, path, args.requests,
                                                        cookie=f"yj_session={session_id}")))

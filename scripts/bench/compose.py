@@ -2,6 +2,7 @@
 """Auto-compose on a large catalog: how long one proposal takes.
 
     .venv/bin/python scripts/bench/compose.py [--items 2000 10000 50000]
+    .venv/bin/python scripts/bench/compose.py --smoke     # a second, for the test
 
 Prints figures only.
 """
@@ -24,7 +25,10 @@ THEMES = ["politics", "party", "policy", "technology", "culture"]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--items", type=int, nargs="+", default=[2000, 10000, 50000])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes (the test)")
     args = parser.parse_args()
+    if args.smoke:
+        args.items = [200]
     rng = random.Random(3)
     for count in args.items:
         pool = [Candidate(n, rng.choice(THEMES), rng.uniform(60, 3600), rng.random() < 0.2)

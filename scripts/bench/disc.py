@@ -2,6 +2,7 @@
 """Disc benchmark: reading a DVD title in place against reading the extracted VOB.
 
     .venv/bin/python scripts/bench/disc.py [--seconds 120] [--repeats 5]
+    .venv/bin/python scripts/bench/disc.py --smoke     # seconds, for the test
 
 Builds (once, cached under /tmp) a DVD ISO whose one title lasts --seconds, then in the
 same run measures:
@@ -16,6 +17,7 @@ timing), so the comparison is of our code's overhead, not of the disk.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import random
@@ -48,22 +50,32 @@ def run(*argv: str | Path, env: dict[str, str] | None = None) -> None:
 
 
 def build_dvd(seconds: int) -> Path:
+    """The cached DVD ISO, built in a folder of this process's own and renamed into place,
+    so runs at the same time (the benchmark test, someone's own run) never see half."""
     folder = CACHE / f"dvd-{seconds}s"
     iso = folder / "bench.iso"
     if iso.exists():
         return iso
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    clip = folder / "clip.mpg"
+    building = CACHE / f".dvd-{seconds}s-{os.getpid()}"
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir(parents=True)
+    clip = building / "clip.mpg"
     run("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
         f"testsrc2=size=720x576:rate=25:duration={seconds}", "-f", "lavfi", "-i",
         f"sine=duration={seconds}", "-target", "pal-dvd", "-b:v", "5000k", clip)
-    (folder / "dvd.xml").write_text(
+    (building / "dvd.xml").write_text(
         f'<dvdauthor><vmgm/><titleset><titles><pgc><vob file="{clip}"/></pgc>'
         "</titles></titleset></dvdauthor>")
-    run("dvdauthor", "-o", folder / "dvd", "-x", folder / "dvd.xml", env={"VIDEO_FORMAT": "PAL"})
-    run("dvdauthor", "-o", folder / "dvd", "-T", env={"VIDEO_FORMAT": "PAL"})
-    run("genisoimage", "-quiet", "-dvd-video", "-V", "BENCH", "-o", iso, folder / "dvd")
+    pal = {"VIDEO_FORMAT": "PAL"}
+    run("dvdauthor", "-o", building / "dvd", "-x", building / "dvd.xml", env=pal)
+    run("dvdauthor", "-o", building / "dvd", "-T", env=pal)
+    run("genisoimage", "-quiet", "-dvd-video", "-V", "BENCH", "-o", building / "bench.iso",
+        building / "dvd")
+    if not iso.exists():
+        shutil.rmtree(folder, ignore_errors=True)  # what an interrupted build left
+        with contextlib.suppress(OSError):  # another run's build got there first
+            building.rename(folder)
+    shutil.rmtree(building, ignore_errors=True)
     return iso
 
 
@@ -72,7 +84,9 @@ def extract_vob(iso: Path) -> Path:
     if not target.exists():
         data = subprocess.run(["7z", "e", "-so", str(iso), "VIDEO_TS/VTS_01_1.VOB"],
                               check=True, capture_output=True).stdout
-        target.write_bytes(data)
+        partial = target.with_name(f".{target.name}.{os.getpid()}")
+        partial.write_bytes(data)
+        partial.replace(target)
     return target
 
 
@@ -132,7 +146,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=120)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes (the test)")
     args = parser.parse_args()
+    if args.smoke:
+        args.seconds, args.repeats = 10, 1
     iso, vob = same_footing(built := build_dvd(args.seconds), extract_vob(built))
     entry = read_disc(os.fsencode(iso)).entries[0]
     rng = random.Random(7)

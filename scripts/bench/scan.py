@@ -2,6 +2,7 @@
 """Scan benchmark: how fast `Scanner.scan` catalogues a library, against plain ffprobe.
 
     .venv/bin/python scripts/bench/scan.py [--clips 200] [--files 10000] [--workers 0]
+    .venv/bin/python scripts/bench/scan.py --smoke     # seconds, for the test
 
 Prints figures only; it never asserts a timing (machines differ too much for that).
 
@@ -469,12 +470,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=3, help="runs per figure (median)")
     parser.add_argument("--no-sweep", action="store_true",
                         help="skip the probe_workers = 1..4 sweep")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes (the test)")
     # Internal: one measured run in this process (used by the parent for clean peak RSS).
     parser.add_argument("--scenario", choices=("loop", "pool", "cold", "scan"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--dir", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.clips, args.files, args.repeats, args.no_sweep = len(CONTAINERS), 20, 1, True
     if args.clips < len(CONTAINERS):
         parser.error(f"--clips must be at least {len(CONTAINERS)} (one per container)")
     return args

@@ -3,6 +3,7 @@
 SQLite FTS5 and tantivy over the same jieba-segmented text, in one run.
 
     .venv/bin/python scripts/bench/search.py [--items 100000] [--queries 300]
+    .venv/bin/python scripts/bench/search.py --smoke     # seconds, for the test
 
 tantivy is optional (`.venv/bin/pip install tantivy`); without it its rows are skipped.
 Each engine answers the same queries the same way: every word required, the 20 best
@@ -173,7 +174,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes (the test)")
     args = parser.parse_args()
+    if args.smoke:
+        args.items, args.queries = 1000, 20
     docs = generate(args.items)
     asked = queries(args.queries)
     work = Path(tempfile.mkdtemp(prefix="yj-bench-search-"))
