@@ -40,6 +40,7 @@ from web.auth import AuthMiddleware, Endpoint, guarded
 from web.errors import EXCEPTION_HANDLERS
 from web.i18n import LangMiddleware
 from web.playback_log import PlaybackObserver, TerminalLines
+from web.security_headers import SecurityHeadersMiddleware
 
 HERE = Path(__file__).parent
 logger = logging.getLogger("yuanjiao")
@@ -66,8 +67,10 @@ def _first_start(db: Database, settings: Settings) -> None:
 
 def route(path: str, endpoint: Endpoint, name: str,
           methods: list[str] | None = None) -> Route:
-    """A route behind the access rule web/access.py declares for ``name``."""
-    return Route(path, guarded(endpoint, name), name=name, methods=methods)
+    """A route behind the access rule web/access.py declares for ``name``. Its integers
+    are ids (web/params.py): a number too long for one matches no route, never int()."""
+    return Route(path.replace(":int}", ":id}"), guarded(endpoint, name), name=name,
+                 methods=methods)
 
 
 def create_app(settings: Settings, database: Database | None = None) -> Starlette:
@@ -214,7 +217,8 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS,
-                    middleware=[LangMiddleware.as_middleware(), Middleware(AuthMiddleware)])
+                    middleware=[Middleware(SecurityHeadersMiddleware),
+                                LangMiddleware.as_middleware(), Middleware(AuthMiddleware)])
     app.state.settings = settings
     app.state.stream_observer = streaming.NoObserver()
     app.state.located = streaming.LocatedCache()

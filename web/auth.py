@@ -25,6 +25,7 @@ from catalog.models import OrgNode
 from catalog.scope import ANONYMOUS, GUEST, Kind, Principal
 from catalog.settings import Settings
 from web.access import Rule, rule_for
+from web.params import MAX_ID  # (and the {…:id} path convertor)
 
 SESSION_COOKIE = "yj_session"
 STATION_COOKIE = "yj_station"
@@ -124,7 +125,8 @@ async def _submitted_token(request: Request) -> str:
     header = request.headers.get("x-csrf-token")
     if header:
         return header
-    if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
+    length = request.headers.get("content-length", "")
+    if len(length) > 12 or length.isascii() and length.isdigit() and int(length) > MAX_FORM_BYTES:
         raise TooLarge("body_too_large", limit_mb=MAX_FORM_BYTES >> 20)
     content_type = request.headers.get("content-type", "")
     if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
@@ -224,6 +226,12 @@ def _check_session_or_station(session: Any, rule: Rule, principal: Principal,
         raise Forbidden("forbidden")
 
 
+def _missing(name: str, value: int, path: str) -> NotFound:
+    if name in ("item_id", "node_id"):
+        return NotFound(name.replace("_id", "_not_found"), **{name: value})
+    return NotFound("page_not_found", path=path)
+
+
 def guarded(endpoint: Endpoint, name: str) -> Callable[[Request], Awaitable[Response]]:
     """``endpoint`` behind the access rule declared for ``name``; none declared: no one."""
     rule = rule_for(name)
@@ -240,6 +248,9 @@ def guarded(endpoint: Endpoint, name: str) -> Callable[[Request], Awaitable[Resp
             if _wants_page(request):
                 return login_redirect(request)
             raise Unauthorized("login_required")
+        for name, value in request.path_params.items():
+            if isinstance(value, int) and value > MAX_ID:  # no such row: say what is missing
+                raise _missing(name, value, request.url.path)
         user = principal.user
         if user is not None and user.must_change_password and not rule.while_must_change:
             if _wants_page(request):

@@ -85,7 +85,8 @@ async def subtitle_list(request: Request) -> Response:
 
 def _vtt(item: MediaItem, track: str, ffmpeg: str) -> str:
     kind, number = track[:1], track[1:]
-    if not number.isdigit() or kind not in {"s", "e"}:
+    if not number.isascii() or not number.isdigit() or len(number) > 4 \
+            or kind not in {"s", "e"}:
         raise NotFound("page_not_found", path=track)
     if kind == "s":
         if item.locator:

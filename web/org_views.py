@@ -18,7 +18,8 @@ from catalog.org import Kind, MemberFields
 from catalog.scope import Principal
 from web.auth import principal_of
 from web.i18n import pick_lang
-from web.views import _int_param, json_object, render
+from web.params import MAX_ID, int_param
+from web.views import json_object, render
 
 PER_PAGE = 100
 
@@ -41,7 +42,7 @@ def _breadcrumb(session: Any, node: OrgNode, principal: Principal) -> list[OrgNo
 def org_node(request: Request) -> Response:
     principal = principal_of(request)
     node_id = request.path_params["node_id"]
-    page = _int_param(request, "page", 1, 1, 100_000)
+    page = int_param(request, "page", 1, 1, 100_000)
     q = request.query_params.get("q", "").strip()[:50]
     zone = ZoneInfo(request.app.state.settings.timezone)
     today = datetime.now(zone).date()
@@ -221,13 +222,13 @@ def api_node(request: Request) -> Response:
 def api_members(request: Request) -> Response:
     principal = principal_of(request)
     lang = pick_lang(request)
-    page = _int_param(request, "page", 1, 1, 100_000)
-    per_page = _int_param(request, "per_page", PER_PAGE, 1, 1000)
+    page = int_param(request, "page", 1, 1, 100_000)
+    per_page = int_param(request, "per_page", PER_PAGE, 1, 1000)
     q = request.query_params.get("q", "").strip()[:50]
     with request.app.state.db.session() as session:
         node = _scope_root(request)
         if "node" in request.query_params:
-            node_id = _int_param(request, "node", 0, 1, 2**31 - 1)
+            node_id = int_param(request, "node", 0, 1, MAX_ID)
             found = session.get(OrgNode, node_id)
             if found is None or not principal.sees(found):
                 raise NotFound("node_not_found", node_id=node_id)

@@ -18,6 +18,7 @@ from catalog.models import Item, OrgNode, Plan, StudySession, utcnow
 from catalog.themes import LEARNING_THEMES, theme_label
 from web.auth import principal_of
 from web.i18n import pick_lang
+from web.params import MAX_ID, json_int, json_number, parse_id, parse_int
 from web.views import json_object, render
 
 
@@ -197,17 +198,15 @@ async def api_session(request: Request) -> Response:
             study = planning.get_session(session, session_id)
             if "items" in body:
                 items = body["items"]
-                if not isinstance(items, list) or not all(isinstance(i, int) for i in items):
+                if not isinstance(items, list):
                     raise BadRequest("bad_json")
+                items = [json_int(i, "items", 1, MAX_ID) for i in items]
                 notes = body.get("notes")
                 planning.set_playlist(session, study, items,
                                       notes if isinstance(notes, list) else None)
             if "discussion_minutes" in body:
-                minutes = body["discussion_minutes"]
-                if not isinstance(minutes, int) or not 0 <= minutes <= 480:
-                    raise BadRequest("bad_page", name="discussion_minutes", value=str(minutes),
-                                     expected="0–480")
-                study.discussion_minutes = minutes
+                study.discussion_minutes = json_int(body["discussion_minutes"],
+                                                    "discussion_minutes", 0, 480)
             if "topics" in body and isinstance(body["topics"], list):
                 study.topics = planning.parse_topics([str(t) for t in body["topics"]])
             session.flush()
@@ -249,15 +248,13 @@ async def api_session_compose(request: Request) -> Response:
     raw_weights = body.get("weights")
     if raw_weights is not None and not isinstance(raw_weights, dict):
         raise BadRequest("bad_json")
-    months = body.get("months", settings.compose_recent_months)
-    if not isinstance(months, int) or not 0 <= months <= 36:
-        raise BadRequest("bad_page", name="months", value=str(months), expected="0–36")
+    months = json_int(body.get("months", settings.compose_recent_months), "months", 0, 36)
     lang = pick_lang(request)
     with request.app.state.db.session() as session:
         study = planning.get_session(session, request.path_params["session_id"])
         facts = planning.facts(session, study, zone_of(request), settings.activity_min_minutes)
-        weights = ({str(k): float(v) for k, v in raw_weights.items()
-                    if k in {t.value for t in LEARNING_THEMES} and isinstance(v, int | float)}
+        weights = ({str(k): json_number(v, f"weights.{k}", 0, 1000)
+                    for k, v in raw_weights.items() if k in {t.value for t in LEARNING_THEMES}}
                    if raw_weights else _plan_weights(session, study, zone_of(request)))
         target = max(settings.activity_min_minutes,
                      (study.ends_at - study.starts_at).total_seconds() / 60)
@@ -287,8 +284,8 @@ def api_sessions(request: Request) -> Response:
     end = request.query_params.get("to")
     with request.app.state.db.session() as session:
         if "node" in request.query_params:
-            node = session.get(OrgNode, int(request.query_params["node"])
-                               if request.query_params["node"].isdigit() else 0)
+            node_id = parse_id(request.query_params["node"])
+            node = session.get(OrgNode, node_id) if node_id else None
             if node is None or not principal.sees(node):
                 raise NotFound("node_not_found", node_id=request.query_params["node"])
             scope = node
@@ -308,27 +305,23 @@ def api_sessions(request: Request) -> Response:
 async def org_rules(request: Request) -> Response:
     form = await request.form()
     zone = zone_of(request)
-    year_text = str(form.get("year", ""))
-    if not year_text.isdigit():
-        raise BadRequest("bad_page", name="year", value=year_text, expected="2026")
+    year = parse_int(str(form.get("year", "")), "year", 2000, 2100)
+    minutes = parse_int(str(form.get("minutes", "") or "240"), "minutes", 1, 24 * 60)
     with request.app.state.db.transaction() as session:
         town = org.get_node(session, request.path_params["node_id"])
-        rule = planning.add_rule(session, town, int(year_text), str(form.get("rule", "")),
-                                 _minute(str(form.get("start", "08:30")), "start"),
-                                 int(str(form.get("minutes", "240")) or 240))
+        rule = planning.add_rule(session, town, year, str(form.get("rule", "")),
+                                 _minute(str(form.get("start", "08:30")), "start"), minutes)
         planning.apply_rule(session, rule, zone)
-    return RedirectResponse(f"{request.app.url_path_for('sessions')}?month={year_text}-01",
+    return RedirectResponse(f"{request.app.url_path_for('sessions')}?month={year}-01",
                             status_code=303)
 
 
+MONTHS = {str(n) for n in range(1, 13)}
 PERIODS = ["year"] + [f"q{n}" for n in range(1, 5)] + [f"m{n:02d}" for n in range(1, 13)]
 
 
 def _year(request: Request) -> int:
-    year_text = request.query_params.get("year", "")
-    if not year_text.isdigit() or not 2000 <= int(year_text) <= 2100:
-        raise BadRequest("bad_page", name="year", value=year_text, expected="2000–2100")
-    return int(year_text)
+    return parse_int(request.query_params.get("year", ""), "year", 2000, 2100)
 
 
 def _save_plans(session: Session, node_id: int, year: int, body: dict[str, Any]) -> None:
@@ -338,7 +331,7 @@ def _save_plans(session: Session, node_id: int, year: int, body: dict[str, Any])
     for period, value in body.items():
         raw_focus = value.get("focus") or {}
         focus = {str(k): str(v) for k, v in raw_focus.items()
-                 if str(v) in themes and str(k).isdigit() and 1 <= int(k) <= 12}
+                 if str(v) in themes and str(k) in MONTHS}
         plan = session.scalars(select(Plan).where(
             Plan.node_id == node_id, Plan.year == year, Plan.period == period)).first()
         if plan is None:
@@ -400,26 +393,25 @@ async def must_watch_create(request: Request) -> Response:
     form = await request.form()
     issuer = principal.node
     assert issuer is not None
-    item_text = str(form.get("item_id", ""))
-    if not item_text.isdigit():
-        raise BadRequest("bad_page", name="item_id", value=item_text, expected="1, 2, 3…")
+    item_id = parse_int(str(form.get("item_id", "")), "item_id", 1, MAX_ID)
     today = datetime.now(zone_of(request)).date()
     with request.app.state.db.transaction() as session:
         nodes = []
         for raw in form.getlist("node_ids"):
-            node = session.get(OrgNode, int(raw)) if str(raw).isdigit() else None
+            node_id = parse_id(raw)
+            node = session.get(OrgNode, node_id) if node_id else None
             if node is None or not principal.sees(node):
                 raise NotFound("node_not_found", node_id=str(raw))
             nodes.append(node)
         planning.mark_must_watch(
-            session, int(item_text), session.get_one(OrgNode, issuer.id),
+            session, item_id, session.get_one(OrgNode, issuer.id),
             _date(str(form.get("issued_on") or today.isoformat()), "issued_on"),
             _date(str(form.get("deadline", "")), "deadline"), nodes, str(form.get("note", "")))
     # The search filter "must watch" reads the index: bring this item's document up to date.
     from starlette.concurrency import run_in_threadpool
 
     await run_in_threadpool(request.app.state.search.update, request.app.state.db,
-                            [int(item_text)])
+                            [item_id])
     back = str(form.get("back", "")) or request.app.url_path_for("sessions")
     return RedirectResponse(back if back.startswith("/") and not back.startswith("//")
                             else "/", status_code=303)
@@ -431,7 +423,8 @@ def api_must_watch(request: Request) -> Response:
     today = datetime.now(zone).date()
     node_text = request.query_params.get("node", "")
     with request.app.state.db.session() as session:
-        node = session.get(OrgNode, int(node_text)) if node_text.isdigit() else None
+        node_id = parse_id(node_text)
+        node = session.get(OrgNode, node_id) if node_id else None
         if node is None or not principal.sees(node) or node.kind != org.Kind.ORGANIZATION:
             raise NotFound("node_not_found", node_id=node_text or "—")
         pending = planning.pending_must_watch(session, node, today, zone)

@@ -9,14 +9,16 @@ into what to send; web/streaming.py sends it from any byte source.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 # More ranges than this (after merging) are answered with the whole representation,
 # which RFC 9110 §14.2 allows; it keeps a header of a thousand tiny ranges cheap.
 MAX_RANGES = 16
-_RANGE_SPEC = re.compile(r"^(\d*)-(\d*)$")
+_RANGE_SPEC = re.compile(r"^([0-9]*)-([0-9]*)$")  # ASCII digits only: \d takes "٣" too
+BEYOND = 10**18  # past the end of any representation (an exabyte)
 
 
 @dataclass(frozen=True)
@@ -64,12 +66,24 @@ def _parse(header: str) -> list[tuple[int | None, int | None]] | None:
         match = _RANGE_SPEC.match(spec)
         if match is None or match.group(0) == "-":
             return None
-        first = int(match.group(1)) if match.group(1) else None
-        last = int(match.group(2)) if match.group(2) else None
-        if first is not None and last is not None and last < first:
+        first, last = _digits(match.group(1)), _digits(match.group(2))
+        if first and last and (len(last), last) < (len(first), first):
             return None  # §14.1.1: invalid; the whole header is ignored
-        specs.append((first, last))
+        specs.append((_position(first), _position(last)))
     return specs or None
+
+
+def _digits(text: str) -> str:
+    return text.lstrip("0") or "0" if text else ""
+
+
+def _position(digits: str) -> int | None:
+    """A byte position or suffix length. Any number beyond BEYOND is past the end of every
+    representation: Python's int() would refuse one of 4,300 digits (a 500), and
+    reading it costs time for nothing (§14.1.1 sets no limit on the digits)."""
+    if not digits:
+        return None
+    return BEYOND if len(digits) > len(str(BEYOND)) else min(int(digits), BEYOND)
 
 
 def _resolve(first: int | None, last: int | None, size: int) -> tuple[int, int] | None:
@@ -83,15 +97,19 @@ def _resolve(first: int | None, last: int | None, size: int) -> tuple[int, int] 
 
 def _coalesce(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Overlapping or adjacent ranges become one (§14.2 permits it; it defeats headers
-    that ask for the same bytes many times over)."""
-    ordered = sorted(ranges)
-    merged = [ordered[0]]
-    for first, last in ordered[1:]:
-        if first <= merged[-1][1] + 1:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+    that ask for the same bytes many times over). The parts keep the order in which the
+    client asked for them (§14.6: "SHOULD send the parts in the same order"), a merged
+    part taking the place of its first-asked member."""
+    order = sorted(range(len(ranges)), key=lambda i: ranges[i])
+    groups: list[tuple[int, int, int]] = []  # (first, last, earliest request index)
+    for i in order:
+        first, last = ranges[i]
+        if groups and first <= groups[-1][1] + 1:
+            start, end, asked = groups[-1]
+            groups[-1] = (start, max(end, last), min(asked, i))
         else:
-            merged.append((first, last))
-    return merged
+            groups.append((first, last, i))
+    return [(first, last) for first, last, _ in sorted(groups, key=lambda g: g[2])]
 
 
 def _if_range_matches(if_range: str, etag: str, last_modified: datetime | None) -> bool:
@@ -110,3 +128,52 @@ def _if_range_matches(if_range: str, etag: str, last_modified: datetime | None) 
 
 def content_range(first: int, last: int, size: int) -> str:
     return f"bytes {first}-{last}/{size}"
+
+
+def precondition(method: str, headers: Mapping[str, str], etag: str,
+                 last_modified: datetime | None) -> int | None:
+    """412 or 304 when the request's preconditions say so (RFC 9110 §13.2.2, in its
+    order), else None: the request goes on to its Range header."""
+    if_match = headers.get("if-match")
+    if if_match is not None:
+        if not _any_tag(if_match, etag, weak=False):
+            return 412  # §13.1.1: strong comparison
+    elif (since := _date(headers.get("if-unmodified-since"))) is not None and (
+            last_modified is not None and _seconds(last_modified) > since):
+        return 412  # §13.1.4
+    safe = method in ("GET", "HEAD")
+    if_none_match = headers.get("if-none-match")
+    if if_none_match is not None:
+        if _any_tag(if_none_match, etag, weak=True):
+            return 304 if safe else 412  # §13.1.2
+    elif safe and (since := _date(headers.get("if-modified-since"))) is not None and (
+            last_modified is not None and _seconds(last_modified) <= since):
+        return 304  # §13.1.3
+    return None
+
+
+def _any_tag(field: str, etag: str, weak: bool) -> bool:
+    tags = [t.strip() for t in field.split(",")]
+    if "*" in tags:
+        return True  # the representation exists
+    if not etag:
+        return False
+    if weak:
+        return etag.removeprefix("W/") in {t.removeprefix("W/") for t in tags}
+    return not etag.startswith("W/") and etag in tags
+
+
+def _date(value: str | None) -> int | None:
+    """An HTTP-date as whole seconds; an invalid one is ignored (§13.1.3, §13.1.4)."""
+    if value is None:
+        return None
+    try:
+        moment = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    # "-0000" (RFC 5322's unknown zone) parses without one; HTTP dates are in GMT.
+    return _seconds(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+
+
+def _seconds(moment: datetime) -> int:
+    return int(moment.timestamp())  # HTTP dates have one-second resolution

@@ -13,6 +13,7 @@ from catalog.themes import LEARNING_THEMES as THEMES
 from catalog.themes import theme_label
 from indexer.search_index import SORTS, Filters, Results, SearchIndex
 from web.i18n import pick_lang
+from web.params import int_param, number_param
 from web.views import render
 
 KINDS = ("video", "audio", "document")
@@ -20,16 +21,8 @@ PER_PAGE = 20
 
 
 def _number(request: Request, name: str) -> float | None:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise BadRequest("bad_page", name=name, value=raw, expected="0, 60, 1800 …") from exc
-    if value < 0:
-        raise BadRequest("bad_page", name=name, value=raw, expected="0, 60, 1800 …")
-    return value
+    # Seconds: a hundred years is more than any courseware lasts.
+    return number_param(request, name, 0, 100 * 365 * 86400)
 
 
 def _choice(request: Request, name: str, allowed: tuple[str, ...]) -> str | None:
@@ -41,9 +34,7 @@ def _choice(request: Request, name: str, allowed: tuple[str, ...]) -> str | None
 
 def _ask(request: Request) -> tuple[str, Filters, str, int]:
     params = request.query_params
-    page_raw = params.get("page") or "1"
-    if not page_raw.isdigit() or not 1 <= int(page_raw) <= 10_000:
-        raise BadRequest("bad_page", name="page", value=page_raw, expected="1–10000")
+    page = int_param(request, "page", 1, 1, 10_000)
     must = params.get("must_watch")
     filters = Filters(theme=_choice(request, "theme", tuple(t.value for t in THEMES)),
                       kind=_choice(request, "kind", KINDS),
@@ -51,7 +42,7 @@ def _ask(request: Request) -> tuple[str, Filters, str, int]:
                       max_duration=_number(request, "max_duration"),
                       must_watch=None if must in (None, "") else must in ("1", "true", "yes"))
     sort = _choice(request, "sort", SORTS) or "relevance"
-    return params.get("q", ""), filters, sort, int(page_raw)
+    return params.get("q", ""), filters, sort, page
 
 
 def _search(request: Request) -> tuple[str, Filters, Results]:

@@ -9,9 +9,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from catalog import accounts, org
-from catalog.errors import BadRequest, NotFound, YuanjiaoError
+from catalog.errors import NotFound, YuanjiaoError
 from catalog.models import OrgNode, User
 from web.i18n import pick_lang
+from web.params import MAX_ID, parse_id, parse_int
 from web.views import render
 
 
@@ -40,15 +41,14 @@ async def user_create(request: Request) -> Response:
     try:
         with request.app.state.db.transaction() as session:
             node_text = str(form.get("node_id", ""))
-            node = session.get(OrgNode, int(node_text)) if node_text.isdigit() else None
+            node_id = parse_id(node_text)
+            node = session.get(OrgNode, node_id) if node_id else None
             if node is None:
                 raise NotFound("node_not_found", node_id=node_text or "—")
             member = None
             if member_text:
-                if not member_text.isdigit():
-                    raise BadRequest("bad_page", name="member_id", value=member_text,
-                                     expected="1, 2, 3…")
-                member = org.get_member(session, int(member_text))[0]
+                member = org.get_member(session, parse_int(member_text, "member_id", 1,
+                                                           MAX_ID))[0]
             accounts.create_user(session, username, password,
                                  accounts.parse_role(str(form.get("role", ""))), node, member,
                                  str(form.get("display_name", ""))[:100], must_change=True)

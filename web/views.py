@@ -19,21 +19,9 @@ from catalog.settings import Settings
 from catalog.themes import LEARNING_THEMES, THEME_LABELS, Theme, parse_theme, theme_label
 from web.auth import principal_of
 from web.i18n import pick_lang, translator
+from web.params import int_param
 
 MAX_PER_PAGE = 200
-
-
-def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = low - 1
-    if not low <= value <= high:
-        raise BadRequest("bad_page", name=name, value=raw, expected=f"{low}–{high}")
-    return value
 
 
 async def json_object(request: Request) -> dict[str, Any]:
@@ -100,7 +88,7 @@ def catalog_page(request: Request) -> Response:
     """All themes with the first items of each; one theme, paged, when ?theme= is given."""
     lang = pick_lang(request)
     wanted = _theme_param(request)
-    page = _int_param(request, "page", 1, 1, 10**6)
+    page = int_param(request, "page", 1, 1, 10**6)
     order = (*LEARNING_THEMES, Theme.UNCLASSIFIED)
     with request.app.state.db.session() as session:
         counts = library.theme_counts(session)
@@ -151,8 +139,8 @@ def scan_errors_page(request: Request) -> Response:
 def api_items(request: Request) -> Response:
     lang = pick_lang(request)
     wanted = _theme_param(request)
-    page = _int_param(request, "page", 1, 1, 10**6)
-    per_page = _int_param(request, "per_page", 50, 1, MAX_PER_PAGE)
+    page = int_param(request, "page", 1, 1, 10**6)
+    per_page = int_param(request, "per_page", 50, 1, MAX_PER_PAGE)
     with request.app.state.db.session() as session:
         found = library.list_items(session, wanted, page, per_page)
         items = [library.item_json(i, lang) for i in found.items]

@@ -248,11 +248,13 @@ def test_no_scan_errors_is_an_empty_list(staff_client: TestClient) -> None:
 def test_healthz_counts_items(demo_db: Database, client: TestClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "items": DEMO_TOTAL}
+    assert response.json() == {"status": "ok", "database": "ok", "items": DEMO_TOTAL,
+                               "ledger": "ok", "ledger_queued": 0}
 
 
 def test_healthz_on_an_empty_catalog(client: TestClient) -> None:
-    assert client.get("/healthz").json() == {"status": "ok", "database": "ok", "items": 0}
+    assert client.get("/healthz").json() == {"status": "ok", "database": "ok", "items": 0,
+                                             "ledger": "ok", "ledger_queued": 0}
 
 
 # theme overrides
