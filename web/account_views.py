@@ -58,7 +58,7 @@ def _login_form(request: Request, status: int = 200, error: str = "",
 
 
 async def login(request: Request) -> Response:
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _login_form(request)
     form = await request.form()
     username = str(form.get("username", ""))[:200]
@@ -110,7 +110,7 @@ async def logout(request: Request) -> Response:
 async def account_password(request: Request) -> Response:
     principal = principal_of(request)
     assert principal.user is not None
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return render(request, "password.html", error="")
     form = await request.form()
     current, new, again = (str(form.get(k, ""))[:1000] for k in ("current", "new", "again"))

@@ -66,7 +66,7 @@ def _page(request: Request, **context: object) -> Response:
 
 async def roster_import(request: Request) -> Response:
     """GET: the upload form. POST: the preview of what the uploaded file would do."""
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _page(request, plan=None, token="", result=None)
     form = await request.form()
     upload = form.get("file")

@@ -272,3 +272,41 @@ def test_a_renewed_or_revoked_station_token_opens_nothing(
         client.cookies.clear()
         assert client.get(f"/api/me?station_token={new.group(1)}").status_code == 401
         assert "没有有效令牌" in client.get(f"/stations/{station.id}", headers=headers).text
+
+
+def test_a_head_request_acts_on_nothing(town: tuple[Settings, Database]) -> None:
+    """HEAD is safe, so it passes without a CSRF token; Starlette answers HEAD on every
+    route that has GET, and a GET+POST endpoint that took anything but GET for a POST
+    would sign in, change a password or store an upload on a HEAD."""
+    from catalog import accounts
+    from catalog.models import OrgNode
+
+    settings, db = town
+    with db.session() as session:
+        branch = session.scalars(select(OrgNode).where(OrgNode.name == "东村党支部")).one()
+    app = create_app(settings, db)
+    mixed = [r for r in app.routes if isinstance(r, Route) and "GET" in (r.methods or ())
+             and (r.methods or set()) - {"GET", "HEAD"}]
+    assert {r.name for r in mixed} >= {"login", "account_password", "roster_import"}
+    with running_server(settings, db) as url, httpx.Client(base_url=url) as client:
+        head = client.request("HEAD", "/login", data={
+            "username": "chengguan", "password": demo_org.DEMO_PASSWORD, "next": "/api/me"})
+        assert head.status_code == 200 and "yj_session" not in head.headers.get(
+            "set-cookie", "")
+        log_in(client, "dongcun")
+        for route in mixed:
+            path = re.sub(r"\{(\w+)(:\w+)?\}", str(branch.id), route.path)
+            form = {"current": demo_org.DEMO_PASSWORD, "new": "hijacked-password-1",
+                    "again": "hijacked-password-1"}
+            got, head = client.get(path), client.request("HEAD", path, data=form,
+                                                         files={"file": ("r.csv", b"x,y\n")})
+            assert head.status_code == got.status_code, route.name
+            assert head.content == b"" and "yj_session" not in head.headers.get(
+                "set-cookie", ""), route.name
+    imports = settings.data_dir / "imports"
+    assert not imports.exists() or not any(imports.iterdir())
+    with db.session() as session:
+        user = accounts.find_user(session, "dongcun")
+        assert user is not None
+        accounts.HASHER.verify(user.password_hash, demo_org.DEMO_PASSWORD)  # unchanged
+        assert session.scalar(select(func.count()).select_from(LoginSession)) == 1
