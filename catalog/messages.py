@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalog.terminal import printable_fields
+
 LANGS = ("zh", "en")
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -151,7 +153,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
 def message(key: str, lang: str = "zh", **fields: Any) -> str:
     zh, en = MESSAGES[key]
     template = en if lang == "en" else zh
-    return template.format(**fields)
+    # Fields carry titles, paths and errors from outside: no control reaches a terminal.
+    return template.format(**printable_fields(fields))
 
 MESSAGES.update({
     "tool_missing": (

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ import click
 from catalog.errors import ConfigError, YuanjiaoError
 from catalog.messages import message
 from catalog.settings import load_settings
+from catalog.terminal import json_line, printable
 from catalog.themes import parse_theme, theme_label
 from web.cli_accounts import demo_accounts, org_group, user
 from web.cli_base import (  # noqa: F401  (re-exported for the commands and tests)
@@ -115,13 +115,14 @@ def items(ctx: Context, theme: str | None, as_json: bool) -> None:
 
 def echo_json_lines(rows: list[dict[str, Any]]) -> None:
     for row in rows:
-        click.echo(json.dumps(row, ensure_ascii=False))
+        click.echo(json_line(row))
 
 
 def print_items_table(rows: list[dict[str, Any]], lang: str) -> None:
     # rich measures CJK characters as two columns, so Chinese titles stay aligned.
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     en = lang == "en"
     table = Table(box=None, pad_edge=False)
@@ -130,8 +131,10 @@ def print_items_table(rows: list[dict[str, Any]], lang: str) -> None:
         table.add_column(header[1] if en else header[0], no_wrap=header[0] != "标题",
                          overflow="fold")
     for row in rows:
+        # Text cells, not markup: a title "[red]…" is shown as written, and no control
+        # character in it reaches the terminal.
         table.add_row(str(row["id"]), row["theme_label"], _clock(row["duration"]),
-                      row["format"], row["title"])
+                      Text(printable(row["format"])), Text(printable(row["title"])))
     Console().print(table)
 
 
@@ -185,7 +188,8 @@ def scan_errors(ctx: Context, as_json: bool) -> None:
     if not rows:
         ctx.say("no_scan_errors")
     for row in rows:
-        click.echo(f"{row['root']}/{row['path']}\n    {row['message']}")
+        click.echo(printable(f"{row['root']}/{row['path']}") + "\n    "
+                   + printable(row["message"]))
 
 
 @cli.command(help="启动网页服务。\n\nStart the web server.")

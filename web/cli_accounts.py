@@ -3,8 +3,6 @@ server's terminal (the first admin, a forgotten password, a town's setup)."""
 
 from __future__ import annotations
 
-import json
-
 import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,6 +10,7 @@ from sqlalchemy.orm import Session
 from catalog import accounts, org
 from catalog.errors import NotFound, YuanjiaoError
 from catalog.models import OrgNode, User
+from catalog.terminal import json_line, printable
 from web.cli_base import Context, pass_context
 
 
@@ -117,11 +116,12 @@ def user_list(ctx: Context, as_json: bool) -> None:
     db.close()
     if as_json:
         for row in rows:
-            click.echo(json.dumps(row, ensure_ascii=False))
+            click.echo(json_line(row))
         return
     for row in rows:
         state = " (停用/disabled)" if row["disabled"] else ""
-        click.echo(f"{row['username']:<20} {row['role_label']:<8} {row['node']}{state}")
+        click.echo(f"{printable(row['username']):<20} {row['role_label']:<8} "
+                   f"{printable(row['node'])}{state}")
 
 
 @click.group("org", help="组织树：新建下级、列出。\n\nThe organization tree: add, list.")
@@ -140,7 +140,7 @@ def org_add(ctx: Context, parent: str, name: str, code: str | None) -> None:
     try:
         with db.transaction() as session:
             node = org.add_node(session, find_node(session, parent), name, code)
-            line = f"{node.id}\t{org.kind_label(node.kind, ctx.lang)}\t{node.name}"
+            line = f"{node.id}\t{org.kind_label(node.kind, ctx.lang)}\t{printable(node.name)}"
     except YuanjiaoError as exc:
         ctx.fail(exc)
     finally:
@@ -155,9 +155,9 @@ def org_list(ctx: Context) -> None:
     with db.transaction() as session:
         for node in org.subtree(session, org.ensure_city(session)):
             depth = node.path.count("/") - 2
-            code = f" [{node.code}]" if node.code else ""
+            code = f" [{printable(node.code)}]" if node.code else ""
             click.echo(f"{'  ' * depth}{node.id}\t{org.kind_label(node.kind, ctx.lang)}\t"
-                       f"{node.name}{code}")
+                       f"{printable(node.name)}{code}")
     db.close()
 
 

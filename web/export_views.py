@@ -14,6 +14,7 @@ from starlette.responses import Response
 from catalog import org, planning
 from catalog.errors import NotFound
 from catalog.models import OrgNode, StudySession, utcnow
+from catalog.terminal import printable
 from web.auth import principal_of, set_station_cookie
 from web.org_views import public_base
 from web.planning_views import session_json, zone_of
@@ -50,10 +51,11 @@ def session_m3u8(request: Request) -> Response:
     data, urls = _load(request)
     items = data["items"]
     assert isinstance(items, list)
-    lines = ["#EXTM3U", f"#PLAYLIST:{data['title']}"]
+    # A newline in a title would start a line of its own: a URL the player would fetch.
+    lines = ["#EXTM3U", f"#PLAYLIST:{printable(data['title'])}"]
     for item, url in zip(items, urls, strict=True):
         seconds = int(item["duration"] or -1)
-        lines += [f"#EXTINF:{seconds},{item['title']}", url]
+        lines += [f"#EXTINF:{seconds},{printable(item['title'])}", url]
     return Response("\n".join(lines) + "\n", media_type="audio/x-mpegurl; charset=utf-8",
                     headers=_attachment(f"{data['title']}.m3u8"))
 

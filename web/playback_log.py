@@ -3,7 +3,6 @@ lines on the server's terminal, and the playback log page with its JSON and CSV 
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import date, datetime, time, timedelta
 from typing import Any, TextIO
@@ -19,8 +18,10 @@ from catalog.errors import BadRequest
 from catalog.ledger import Entry, parse_at
 from catalog.models import Playback as PlaybackRow
 from catalog.playbacks import OPEN, Playback, PlaybackTracker
+from catalog.terminal import json_line, printable
 from web.auth import principal_of
 from web.i18n import pick_lang
+from web.params import MAX_ID, int_param, optional_int_param
 from web.streaming import StreamInfo
 from web.views import render
 
@@ -69,15 +70,16 @@ class TerminalLines:
         out = self.out or sys.stdout
         data = entry.data
         if self.json:
-            out.write(json.dumps({"event": kind, "seq": entry.seq, "at": entry.at,
-                                  "ledger": entry.ledger, **data}, ensure_ascii=False) + "\n")
+            out.write(json_line({"event": kind, "seq": entry.seq, "at": entry.at,
+                                 "ledger": entry.ledger, **data}) + "\n")
         else:
             opening = kind == OPEN
             moment = parse_at(entry.at).astimezone(self.zone)
             seconds = "" if opening else f" seconds={data['seconds'] or 0:.0f}"
             out.write(f"{'PLAY ' if opening else 'END  '} {moment:%Y-%m-%d %H:%M:%S} "
-                      f"station={playback.station} item={playback.item_id} "
-                      f"《{playback.title}》 {playback.method} client={playback.client}"
+                      f"station={printable(playback.station)} item={playback.item_id} "
+                      f"《{printable(playback.title)}》 {printable(playback.method)} "
+                      f"client={printable(playback.client)}"
                       f"{seconds} ledger=#{entry.seq}\n")
         out.flush()
 
@@ -98,14 +100,9 @@ def _day(text: str | None, name: str) -> date | None:
 
 def _query(request: Request) -> dict[str, Any]:
     params = request.query_params
-    item = params.get("item")
-    if item is not None and not item.isdigit():
-        raise BadRequest("bad_page", name="item", value=item, expected="1, 2, 3…")
-    page = params.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
-        raise BadRequest("bad_page", name="page", value=page, expected="1, 2, 3…")
     return {"from": _day(params.get("from"), "from"), "to": _day(params.get("to"), "to"),
-            "item": int(item) if item else None, "page": int(page)}
+            "item": optional_int_param(request, "item", 1, MAX_ID),
+            "page": int_param(request, "page", 1, 1, 10**6)}
 
 
 def _stations_in_scope(request: Request) -> list[str] | None:

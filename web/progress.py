@@ -15,6 +15,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from catalog.terminal import printable
 from indexer.pipeline import Progress as ScanProgress
 
 T = TypeVar("T")
@@ -25,7 +26,8 @@ class RichProgress(ScanProgress):
         self.bar = Progress(
             SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
             MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-            TextColumn("{task.fields[current]}", style="dim"), transient=False,
+            # A file name is text, never markup, and shows its control characters escaped.
+            TextColumn("{task.fields[current]}", style="dim", markup=False), transient=False,
         )
         self.label = label
         self.task = self.bar.add_task(label, total=None, current="")
@@ -40,7 +42,7 @@ class RichProgress(ScanProgress):
         self.bar.update(self.task, total=total_work, completed=0, current="")
 
     def advanced(self, rel_path: str) -> None:
-        self.bar.update(self.task, advance=1, current=rel_path[-40:])
+        self.bar.update(self.task, advance=1, current=printable(rel_path[-40:]))
 
 
 def run_with_progress(progress: RichProgress | None,
