@@ -31,3 +31,4 @@ def browser() -> Iterator[Any]:
                                               args=CHROMIUM_FLAGS)
         yield launched
         launched.close()
+

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from yj_browser import wait_until
 from yj_testing import make_settings, running_server
 
 from catalog import demo_org, planning
@@ -79,13 +80,13 @@ def test_an_organizer_builds_a_session_and_the_tv_plays_it(
         assert box is not None
         # Dropped below the entries: appended (dropped on an entry: inserted before it).
         result.drag_to(playlist, target_position={"x": 20, "y": box["height"] - 4})
-        page.wait_for_function(
+        wait_until(page,
             f"document.querySelectorAll('#playlist li.entry').length === {before + 1}")
     entries = page.locator("#playlist li.entry .title").all_inner_texts()
     assert entries == ["水稻种植技术", "新农合政策问答"]
     # Reorder by dragging the second entry onto the first.
     page.locator("#playlist li.entry").nth(1).drag_to(page.locator("#playlist li.entry").nth(0))
-    page.wait_for_function(
+    wait_until(page,
         "document.querySelector('#playlist li.entry .title').textContent === '新农合政策问答'")
 
     must = page.locator("#checks li[data-code=must_watch]")
@@ -112,16 +113,16 @@ def test_an_organizer_builds_a_session_and_the_tv_plays_it(
     assert screen.locator("h1").inner_text() == "本月主题党日"
     assert screen.locator(".tv-item").count() == 3
     screen.keyboard.press("Enter")
-    screen.wait_for_function("window.yuanjiaoTv && window.yuanjiaoTv.index === 0")
-    screen.wait_for_function("document.getElementById('tv-player').currentTime > 0.5",
-                             timeout=20_000)
+    wait_until(screen, "window.yuanjiaoTv && window.yuanjiaoTv.index === 0")
+    wait_until(screen, "document.getElementById('tv-player').currentTime > 0.5",
+                             20_000)
     # The first item ends by itself and the second begins, with no key pressed.
-    screen.wait_for_function("window.yuanjiaoTv.index === 1", timeout=30_000)
-    screen.wait_for_function("document.getElementById('tv-player').currentTime > 1",
-                             timeout=20_000)
+    wait_until(screen, "window.yuanjiaoTv.index === 1", 30_000)
+    wait_until(screen, "document.getElementById('tv-player').currentTime > 1",
+                             20_000)
     screen.screenshot(path=str(tmp_path / "tv.png"))
     screen.keyboard.press("ArrowRight")  # the remote's → skips to the third
-    screen.wait_for_function("window.yuanjiaoTv.index === 2")
+    wait_until(screen, "window.yuanjiaoTv.index === 2")
     screen.keyboard.press("ArrowRight")  # past the last: the discussion topics
     screen.locator("#topics").wait_for()
     tv.close()

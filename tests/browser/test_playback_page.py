@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from test_watch_page import item_id, wait_playing
+from yj_browser import wait_until
 from yj_testing import TEST_PASSWORD, ensure_user
 
 from catalog.db import Database
@@ -40,8 +41,8 @@ def test_a_playback_in_the_browser_shows_on_the_log_page(browser: Any, live_serv
     page.goto(f"{live_server}/playbacks")
     assert page.locator("h1").inner_text() == "播放记录"
     rows = page.locator("table.playbacks tbody tr")
-    page.wait_for_function("document.querySelectorAll('table.playbacks tbody tr').length >= 2",
-                           timeout=10_000)
+    wait_until(page, "document.querySelectorAll('table.playbacks tbody tr').length >= 2",
+                           10_000)
     assert any(title in text for text in rows.all_inner_texts())
     assert "播放中" in rows.first.inner_text()  # its idle window has not passed yet
     # Keyboard only: to the item number field, type, Enter.

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+from yj_browser import wait_until
 
 pytestmark = [pytest.mark.ffmpeg, pytest.mark.browser]
 
@@ -16,8 +17,8 @@ def item_id(live_server: str, path: str) -> int:
 
 
 def wait_playing(page: Any, past: float) -> None:
-    page.wait_for_function(f"document.getElementById('player').currentTime > {past}",
-                           timeout=30_000)
+    wait_until(page, f"document.getElementById('player').currentTime > {past}",
+                           30_000)
 
 
 def test_direct_item_plays(browser: Any, live_server: str) -> None:
@@ -39,8 +40,8 @@ def test_hls_item_plays_and_seeks_to_its_middle(browser: Any, live_server: str) 
     page.evaluate("document.getElementById('player').play()")
     wait_playing(page, 0.5)
     page.evaluate("document.getElementById('player').currentTime = 2.5")
-    page.wait_for_function("document.getElementById('player').currentTime >= 2.6",
-                           timeout=30_000)
+    wait_until(page, "document.getElementById('player').currentTime >= 2.6",
+                           30_000)
     assert page.locator("#player-error").is_hidden()
     page.close()
 
