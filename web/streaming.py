@@ -27,7 +27,7 @@ from catalog.messages import message
 from media.items import SourceMissing, open_item_source
 from media.sources import ByteSource, FileBacked
 from web.i18n import pick_lang
-from web.ranges import Decision, content_range, decide
+from web.ranges import Decision, content_range, decide, precondition
 from web.server import ZEROCOPY, ClientGone
 
 CHUNK = 1024 * 1024  # copied sends: Starlette's 64 KiB costs two thirds of the throughput
@@ -154,15 +154,6 @@ def _load(request: Request, item_id: int) -> tuple[Representation, ByteSource]:
                           located.modified, located.title, span), source
 
 
-def _not_modified(request: Request, rep: Representation) -> bool:
-    asked = request.headers.get("if-none-match")
-    if asked is None:
-        return False
-    # §13.1.2: weak comparison for If-None-Match.
-    tags = {t.strip().removeprefix("W/") for t in asked.split(",")}
-    return "*" in tags or rep.etag in tags
-
-
 def _base_headers(rep: Representation) -> dict[str, str]:
     return {"accept-ranges": "bytes", "etag": rep.etag,
             "last-modified": format_datetime(rep.last_modified, usegmt=True)}
@@ -194,9 +185,10 @@ async def respond(request: Request, rep: Representation, source: ByteSource) -> 
         await run_in_threadpool(source.close)
         return refused
     headers = _base_headers(rep)
-    if _not_modified(request, rep):
+    if (status := precondition(request.method, request.headers, rep.etag,
+                               rep.last_modified)) is not None:
         await run_in_threadpool(source.close)
-        return Response(status_code=304, headers=headers)
+        return Response(status_code=status, headers=headers)
     decision = decide(request.headers.get("range"), rep.size, request.headers.get("if-range"),
                       rep.etag, rep.last_modified)
     if decision.status == 416:

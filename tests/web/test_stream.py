@@ -9,8 +9,8 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import format_datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +157,19 @@ def test_multiple_ranges_are_multipart_byteranges(served: Served) -> None:
     ]
 
 
+def test_parts_come_in_the_order_they_were_asked(served: Served) -> None:
+    """RFC 9110 §14.6: parts in the order of the header; overlapping ones merged into the
+    place of the first of them."""
+    body = served.bodies["iso_file"]
+    size = len(body)
+    response = fetch(served, "iso_file", Range="bytes=-5,100-199,0-9,150-249")
+    assert parse_multipart(response) == [
+        (f"bytes {size - 5}-{size - 1}/{size}", body[-5:]),
+        (f"bytes 100-249/{size}", body[100:250]),
+        (f"bytes 0-9/{size}", body[0:10]),
+    ]
+
+
 def test_a_thousand_ranges_are_answered_whole(served: Served) -> None:
     header = "bytes=" + ",".join(f"{n * 10}-{n * 10 + 1}" for n in range(1000))
     response = fetch(served, "mp4", Range=header)
@@ -202,6 +215,38 @@ def test_if_none_match_gives_304(served: Served) -> None:
     etag = fetch(served, "mp4", "HEAD").headers["etag"]
     response = fetch(served, "mp4", **{"If-None-Match": etag})
     assert response.status_code == 304 and response.content == b""
+
+
+def test_preconditions_are_answered_in_the_rfcs_order(served: Served) -> None:
+    """RFC 9110 §13.2.2: If-Match, else If-Unmodified-Since (412 when they fail); then
+    If-None-Match, else If-Modified-Since (304 for GET and HEAD); then Range."""
+    head = fetch(served, "mp4", "HEAD")
+    etag, modified = head.headers["etag"], head.headers["last-modified"]
+    mtime = parsedate_to_datetime(modified)
+    before = format_datetime(mtime - timedelta(seconds=1), usegmt=True)
+    after = format_datetime(mtime + timedelta(days=1), usegmt=True)
+    body = served.bodies["mp4"]
+    cases = [
+        ({"If-Match": '"other"'}, 412), ({"If-Match": f'"x", {etag}'}, 200),
+        ({"If-Match": "*"}, 200), ({"If-Match": f"W/{etag}"}, 412),  # strong comparison
+        ({"If-Unmodified-Since": before}, 412), ({"If-Unmodified-Since": modified}, 200),
+        ({"If-Unmodified-Since": "not a date"}, 200),  # invalid: ignored
+        ({"If-Match": etag, "If-Unmodified-Since": before}, 200),  # If-Match wins
+        ({"If-None-Match": f"W/{etag}"}, 304), ({"If-None-Match": '"other"'}, 200),
+        ({"If-Modified-Since": modified}, 304), ({"If-Modified-Since": after}, 304),
+        ({"If-Modified-Since": before}, 200), ({"If-Modified-Since": "Tuesday"}, 200),
+        ({"If-None-Match": '"other"', "If-Modified-Since": modified}, 200),  # INM wins
+        ({"If-Match": '"other"', "If-None-Match": etag}, 412),
+        ({"If-Modified-Since": modified.replace("GMT", "-0000")}, 304),
+    ]
+    for headers, status in cases:
+        response = fetch(served, "mp4", Range="bytes=0-9", **headers)
+        got = 206 if status == 200 else status
+        assert response.status_code == got, headers
+        if got == 206:
+            assert response.content == body[:10], headers
+        else:
+            assert response.content == b"" and response.headers["etag"] == etag, headers
 
 
 @pytest.mark.parametrize("path", ["/stream/999999", "/stream/0", "/stream/2147483648",
