@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.errors import DatabaseUnavailable
 from catalog.settings import Settings
+from catalog.station_tokens import KEY_INFO, load_key
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -50,17 +51,39 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, revision)
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, revision)
+        return
+    # SQLite changes a table by building a new one and dropping the old (alembic's batch
+    # mode), which other tables' foreign keys forbid while they are enforced. SQLite's
+    # own procedure (https://sqlite.org/lang_altertable.html#otheralter): enforcement
+    # off outside the transaction, the change, then foreign_key_check before commit.
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()  # SQLAlchemy's transaction; sqlite3 had begun none for a PRAGMA
+        try:
+            with connection.begin():
+                cfg.attributes["connection"] = connection
+                command.upgrade(cfg, revision)
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise RuntimeError(f"migration left broken references: {broken[:5]}")
+        finally:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
 
 
 class Database:
     """One engine and its session factory; the schema is brought up to date on open."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, station_token_key: bytes | None = None) -> None:
         self.engine = engine
-        self.sessions = sessionmaker(engine, expire_on_commit=False)
+        # Every session carries the data directory's station-token key
+        # (catalog/station_tokens.py): it is never in the database.
+        self.sessions = sessionmaker(engine, expire_on_commit=False,
+                                     info={KEY_INFO: station_token_key})
 
     @classmethod
     def open(cls, settings: Settings, migrate: bool = True) -> Database:
@@ -77,7 +100,7 @@ class Database:
                 url=engine.url.render_as_string(hide_password=True),
                 detail=str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc),
             ) from exc
-        return cls(engine)
+        return cls(engine, load_key(settings.data_dir))
 
     @contextmanager
     def session(self) -> Iterator[Session]:

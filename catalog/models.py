@@ -288,8 +288,10 @@ class OrgNode(Base):
     name: Mapped[str] = mapped_column(String(200))
     code: Mapped[str | None] = mapped_column(String(64), unique=True)
     path: Mapped[str] = mapped_column(String(400), default="", index=True)
-    # A station's terminal credential; shown to its administrators, so stored as is.
-    station_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # A station's terminal credential as its digest and the salt it is derived from
+    # (catalog/station_tokens.py): the database alone opens nothing.
+    station_token_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    station_token_salt: Mapped[str | None] = mapped_column(String(32))
     token_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import enum
 import re
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from catalog import station_tokens
 from catalog.errors import BadRequest, NotFound
 from catalog.models import Member, OrgNode, utcnow
 
@@ -137,7 +137,7 @@ def add_node(session: Session, parent: OrgNode, name: str, code: str | None = No
     session.flush()
     node.path = f"{parent.path}{node.id}/"
     if kind == Kind.STATION:
-        issue_token(node)
+        issue_token(session, node)
     return node
 
 
@@ -186,23 +186,21 @@ def organization_by_name(session: Session, scope: OrgNode, name: str) -> OrgNode
 # ---- stations
 
 
-def issue_token(station: OrgNode) -> str:
+def issue_token(session: Session, station: OrgNode) -> str:
     """A new terminal token for a station; the old one stops working at once."""
-    station.station_token = secrets.token_urlsafe(12)
-    station.token_issued_at = utcnow()
-    return station.station_token
+    return station_tokens.issue(session, station)
 
 
 def revoke_token(station: OrgNode) -> None:
-    station.station_token = None
-    station.token_issued_at = None
+    station_tokens.revoke(station)
+
+
+def token_of(session: Session, station: OrgNode) -> str | None:
+    return station_tokens.token_of(session, station)
 
 
 def station_by_token(session: Session, token: str) -> OrgNode | None:
-    if not token or len(token) > 64:
-        return None
-    return session.scalars(select(OrgNode).where(OrgNode.station_token == token,
-                                                  OrgNode.kind == Kind.STATION)).first()
+    return station_tokens.station_by_token(session, token, Kind.STATION)
 
 
 def station_label(station: OrgNode) -> str:
@@ -268,8 +266,9 @@ def node_json(node: OrgNode, lang: str = "zh", with_token: bool = False) -> dict
     data: dict[str, object] = {"id": node.id, "parent_id": node.parent_id, "kind": node.kind,
                                "kind_label": kind_label(node.kind, lang), "name": node.name,
                                "code": node.code}
+    attached = object_session(node)
     if with_token and node.kind == Kind.STATION:
-        data["token"] = node.station_token
+        data["token"] = token_of(attached, node) if attached is not None else None
     return data
 
 

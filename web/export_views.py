@@ -34,7 +34,7 @@ def _load(request: Request) -> tuple[dict[str, object], list[str]]:
         study = planning.get_session(session, request.path_params["session_id"])
         station = session.get(OrgNode, study.station_id) if study.station_id else None
         data = session_json(session, study, request)
-    token = station.station_token if station else None
+        token = org.token_of(session, station) if station else None
     items = data["items"]
     assert isinstance(items, list)
     return data, _stream_urls(request, study, items, token)

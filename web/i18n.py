@@ -194,6 +194,11 @@ UI.update({
                            "with no login."),
     "renew_token": ("更换令牌（旧二维码作废）", "Renew the token (the old code stops working)"),
     "revoke_token": ("撤销令牌", "Revoke the token"),
+    "token_hidden": ("本站点的令牌仍然有效，但这台服务器无法再次显示它"
+                     "（升级前发放，或由另一台服务器的密钥发放）。如需二维码，请点“更换令牌”，并用新链接重新设置终端。",
+                     "This station's token still works, but this server cannot show it again "
+                     "(issued before the upgrade, or under another server's key). For a QR "
+                     "code, renew the token and set the terminal up with the new link."),
     "no_token": ("本站点目前没有有效令牌，终端无法以站点身份观看。",
                  "This station has no token: no terminal can watch as this station."),
     "signed_in_as": ("{name}（{role}）", "{name} ({role})"),

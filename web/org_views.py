@@ -167,15 +167,19 @@ def station_page(request: Request) -> Response:
             raise NotFound("node_not_found", node_id=station.id)
         can_edit = principal.edits(station)
         link = qr = ""
-        if can_edit and station.station_token:
-            link = public_base(request) + request.app.url_path_for(
-                "station_link", token=station.station_token)
+        token = org.token_of(session, station) if can_edit else None
+        if token:
+            path = request.app.url_path_for("station_link", token=token)
+            link = public_base(request) + path
             out = io.BytesIO()
             segno.make(link, error="m").save(out, kind="svg", scale=6, border=2,
                                              xmldecl=False, svgns=True)
             qr = out.getvalue().decode()
+        # Issued, but not derivable here (before migration 0007, or another server's key).
+        hidden = can_edit and not token and station.station_token_digest is not None
         return render(request, "station.html", station=station, can_edit=can_edit,
-                      link=link, qr=qr, crumbs=_breadcrumb(session, station, principal))
+                      link=link, qr=qr, hidden=hidden,
+                      crumbs=_breadcrumb(session, station, principal))
 
 
 async def station_token(request: Request) -> Response:
@@ -189,7 +193,7 @@ async def station_token(request: Request) -> Response:
         if action == "revoke":
             org.revoke_token(station)
         elif action == "renew":
-            org.issue_token(station)
+            org.issue_token(session, station)
         else:
             raise BadRequest("bad_page", name="action", value=str(action),
                              expected="renew, revoke")

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from yj_browser import wait_until
 from yj_testing import make_settings, running_server
 
-from catalog import demo_org, planning
+from catalog import demo_org, org, planning
 from catalog.db import Database
 from catalog.ledger import rows
 from catalog.models import Item, OrgNode
@@ -41,8 +41,8 @@ def town(tmp_path: Path, db_url: str, demo_library: Path) -> Iterator[tuple[str,
         planning.mark_must_watch(session, dance.id, nodes["城关镇"], today - timedelta(days=1),
                                  today + timedelta(days=20), [nodes["东村党支部"]])
         station = session.get_one(OrgNode, nodes["东村站点"].id)
-        facts = {"station": station.id, "token": station.station_token, "code": station.code,
-                 "dance": dance.title}
+        facts = {"station": station.id, "token": org.token_of(session, station),
+                 "code": station.code, "dance": dance.title}
     with running_server(settings, db) as url:
         yield url, db, facts
     db.close()

@@ -20,7 +20,7 @@ from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 from yj_testing import make_settings
 
-from catalog import demo_org, planning
+from catalog import demo_org, org, planning
 from catalog.db import Database
 from catalog.models import Member, OrgNode
 from web.access import RULES
@@ -223,7 +223,7 @@ def world(tmp_path: Any, db_url: str, demo_library: Any) -> Iterator[World]:
         nodes = demo_org.build(session)
         member = {m.name: m.id for m in session.scalars(select(Member))}
         far_station = session.get_one(OrgNode, nodes["河西村站点"].id)
-        token = far_station.station_token or ""
+        token = org.token_of(session, far_station) or ""
         sessions = {}
         for name in ("东村党支部", "河西村党支部"):
             start = planning.local(date(2027, 3, 10), 8 * 60 + 30, ZoneInfo("Asia/Shanghai"))

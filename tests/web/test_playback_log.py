@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 from yj_testing import make_settings, running_server, sign_in
 
+from catalog import org
 from catalog.db import Database
 from catalog.settings import Settings
 from indexer.pipeline import Scanner
@@ -118,7 +119,7 @@ def test_a_signed_in_member_and_a_station_terminal_are_named_in_the_playback(
     Scanner(db, settings).scan([demo_library])
     with db.transaction() as session:
         nodes = demo_org.build(session)
-        token = session.get_one(OrgNode, nodes["东村站点"].id).station_token
+        token = org.token_of(session, session.get_one(OrgNode, nodes["东村站点"].id))
     with running_server(served_settings(settings), db) as url, \
             httpx.Client(base_url=url) as member, httpx.Client(base_url=url) as tv, \
             httpx.Client(base_url=url) as guest:

@@ -15,7 +15,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 from yj_testing import make_settings, running_server
 
-from catalog import demo_org
+from catalog import demo_org, org
 from catalog.db import Database
 from catalog.models import LoginFailure, LoginSession, Member
 from catalog.settings import Settings
@@ -246,7 +246,7 @@ def test_a_renewed_or_revoked_station_token_opens_nothing(
     settings, db = town
     with db.session() as session:
         station = session.scalars(select(OrgNode).where(OrgNode.code == "CG-001")).one()
-        old = station.station_token
+        old = org.token_of(session, station)
     with TestClient(create_app(settings, db)) as client:
         assert client.get(f"/api/me?station_token={old}").json()["role"] == "terminal"
         client.cookies.clear()
