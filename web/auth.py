@@ -25,7 +25,7 @@ from catalog.models import OrgNode
 from catalog.scope import ANONYMOUS, GUEST, Kind, Principal
 from catalog.settings import Settings
 from web.access import Rule, rule_for
-from web.params import MAX_ID  # (and the {…:id} path convertor)
+from web.params import MAX_ID, TOO_LONG  # (and the {…:id} path convertor)
 
 SESSION_COOKIE = "yj_session"
 STATION_COOKIE = "yj_station"
@@ -227,9 +227,9 @@ def _check_session_or_station(session: Any, rule: Rule, principal: Principal,
 
 
 def _missing(name: str, value: int, path: str) -> NotFound:
-    if name in ("item_id", "node_id"):
+    if name in ("item_id", "node_id") and value != TOO_LONG:
         return NotFound(name.replace("_id", "_not_found"), **{name: value})
-    return NotFound("page_not_found", path=path)
+    return NotFound("page_not_found", path=path if len(path) <= 80 else path[:80] + "…")
 
 
 def guarded(endpoint: Endpoint, name: str) -> Callable[[Request], Awaitable[Response]]:

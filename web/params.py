@@ -83,15 +83,18 @@ def json_number(value: Any, name: str, low: float, high: float) -> float:
     return float(value)
 
 
+TOO_LONG = 10**40  # stands for an id of more digits than that: no int() of 4,300 digits
+
+
 class IdConvertor(Convertor[int]):
-    """``{item_id:id}``: a number of any length, read as MAX_ID + 1 when it has more than
-    ten digits (never handed to ``int()``, which refuses 4,300 digits); web/auth.py
-    answers any id beyond MAX_ID with the "not found" of what it names."""
+    """``{item_id:id}``: a number of any length; one of more than 40 digits is read as
+    TOO_LONG, never handed to ``int()``. web/auth.py answers any id beyond MAX_ID with
+    the "not found" of what it names (the columns are 32-bit integers)."""
 
     regex = "[0-9]+"
 
     def convert(self, value: str) -> int:
-        return int(value) if len(value) <= 10 else MAX_ID + 1
+        return int(value) if len(value) <= 40 else TOO_LONG
 
     def to_string(self, value: int) -> str:
         return str(int(value))

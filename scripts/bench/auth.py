@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO_ROOT / "tests"))
 import httpx  # noqa: E402
 from yj_testing import make_settings, running_server  # noqa: E402
 
-from catalog import accounts, demo_org  # noqa: E402
+from catalog import accounts, demo_org, org  # noqa: E402
 from catalog.db import Database  # noqa: E402
 from catalog.models import OrgNode  # noqa: E402
 
@@ -58,7 +58,7 @@ def main() -> None:
         db = Database.open(settings)
         with db.transaction() as session:
             nodes = demo_org.build(session)
-            token = session.get_one(OrgNode, nodes["东村站点"].id).station_token
+            token = org.token_of(session, session.get_one(OrgNode, nodes["东村站点"].id))
 
         start = time.perf_counter()
         for _ in range(args.hashes):
