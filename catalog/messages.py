@@ -252,6 +252,12 @@ MESSAGES.update({
         "Ledger {ledger} verified: {rows} rows, {checkpoints} signed checkpoints, the last row "
         "written at {last_at}.",
     ),
+    "verify_code_matched": (
+        "校验码 {code} 与第 {seq} 条记录处的签名检查点相符（签于 {at}）：到这一条为止的记录"
+        "与电话抽查时相同。",
+        "Code {code} is that of the signed checkpoint at row {seq} (signed at {at}): the rows "
+        "up to it are those the telephone check covered.",
+    ),
     "verify_ok_unsigned": (
         "其中最后 {unsigned} 条是最近几分钟写入的，尚未签名（服务器会很快签名）。",
         "The last {unsigned} of them were written in the last minutes and are not signed yet "

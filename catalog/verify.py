@@ -50,6 +50,7 @@ class Report:
     unsigned: int = 0  # rows after the last checkpoint, younger than the signing interval
     first_unsigned_at: str = ""
     problem: Problem | None = None
+    matched: Checkpoint | None = None  # the checkpoint whose recomputed code was typed
 
     @property
     def ok(self) -> bool:
@@ -69,6 +70,9 @@ def verify(ledger: str, entries: Iterable[Entry], checkpoints: list[Checkpoint],
     report = Report(ledger, checkpoints=len(checkpoints))
     checkpoints = sorted(checkpoints, key=lambda c: c.seq)
     report.problem = _check_checkpoints(checkpoints, public_key, code)
+    if code is not None and report.problem is None:
+        report.matched = next(c for c in checkpoints
+                              if code_of(c.signature) == normalize_code(code))
     # A bad checkpoint says nothing about rows; still, a row problem before it is the
     # first thing to report, so the rows are checked up to its seq.
     limit = report.problem.seq if report.problem is not None else None

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from catalog.checkpoints import display_code
 from catalog.messages import message
 from web.cli_base import EXIT_PROBLEM, EXIT_USAGE, Context, pass_context
 
@@ -92,6 +93,9 @@ def verify(ctx: Context, export_file: Path | None, code: str | None, public_key:
                 checkpoints=report.checkpoints, last_at=report.last_at or "-")
         if report.unsigned:
             ctx.say("verify_ok_unsigned", unsigned=report.unsigned)
+        if report.matched is not None:  # the telephone check: say what the code covers
+            ctx.say("verify_code_matched", code=display_code(report.matched.code),
+                    seq=report.matched.seq, at=report.matched.at)
         return
     problem = report.problem
     assert problem is not None
@@ -166,7 +170,7 @@ def export(ctx: Context, file: Path, ledger_id: str | None) -> None:
 @click.option("--ledger", "ledger_id", help="台账名 / ledger id (default: the station)")
 @pass_context
 def checkpoint(ctx: Context, ledger_id: str | None) -> None:
-    from catalog.checkpoints import display_code, load_or_create_key, make_checkpoint
+    from catalog.checkpoints import load_or_create_key, make_checkpoint
 
     name = ledger_id or ctx.settings.station
     key = load_or_create_key(ctx.settings.ledger_key_path)
