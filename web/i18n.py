@@ -79,6 +79,15 @@ UI: dict[str, tuple[str, str]] = {
     "player_error": ("播放出错。请刷新页面重试；如仍不行，请告诉站点管理员。",
                      "Playback failed. Reload the page; if it still fails, tell the station "
                      "administrator."),
+    "player_reason": ("原因：", "Reason: "),
+    "tv_failed": ("无法播放，几秒后播放下一个。", "cannot be played; the next item follows in a "
+                  "few seconds."),
+    "reason_network": ("网络中断或服务器没有回应。", "the network or the server did not answer."),
+    "reason_decode": ("文件已损坏或编码无法解开。", "the file is damaged or cannot be decoded."),
+    "reason_unsupported": ("这台设备的浏览器不支持此格式。",
+                           "this device's browser does not support the format."),
+    "reason_aborted": ("播放被中止。", "playback was stopped."),
+    "reason_unknown": ("未知错误。", "an unknown error."),
     "disc_title": ("光盘节目号", "Title on the disc"),
     "chapters": ("章节", "Chapters"),
     "seen_at": ("发现时间", "Found at"),

@@ -11,7 +11,32 @@
   var query = "session=" + main.dataset.session +
     (main.dataset.token ? "&station_token=" + encodeURIComponent(main.dataset.token) : "");
   var current = -1;
-  var engine = null;
+  var attached = null;
+  var failure = document.getElementById("tv-error");
+  var failures = [];
+  var FAILURE_SHOWN_MS = 5000;
+  var pendingNext = null;
+
+  function stop() {
+    if (pendingNext) { clearTimeout(pendingNext); pendingNext = null; }
+    if (attached) { attached.destroy(); attached = null; }
+    failure.hidden = true;
+  }
+
+  function failed(index, reason) {
+    // Said on the screen for a few seconds, then the next item: a hall full of people
+    // must know why the item did not play, and must not wait for someone with a remote.
+    var name = "reason" + reason.charAt(0).toUpperCase() + reason.slice(1);
+    failure.querySelector(".title").textContent = buttons[index].dataset.title;
+    failure.querySelector(".reason").textContent = failure.dataset[name] || reason;
+    failure.hidden = false;
+    failures.push({index: index, item: buttons[index].dataset.id, reason: reason});
+    window.yuanjiaoTv.failures = failures;
+    pendingNext = setTimeout(function () {
+      pendingNext = null;
+      if (current === index) { play(index + 1); }
+    }, FAILURE_SHOWN_MS);
+  }
 
   function focusItem(index) {
     if (!buttons.length) { return; }
@@ -24,33 +49,28 @@
     current = index;
     var button = buttons[index];
     var id = button.dataset.id;
-    if (engine) { engine.destroy(); engine = null; }
+    stop();
     topics.hidden = true;
     player.hidden = false;
-    if (button.dataset.direct) {
-      player.src = "/stream/" + id + "?" + query;
-    } else if (player.canPlayType("application/vnd.apple.mpegurl")) {
-      player.src = "/hls/" + id + "/main.m3u8?" + query;
-    } else if (window.Hls && window.Hls.isSupported()) {
-      engine = new window.Hls({maxBufferLength: 30});
-      engine.loadSource("/hls/" + id + "/main.m3u8?" + query);
-      engine.attachMedia(player);
-    }
-    window.yuanjiaoTv = {index: index, item: id};
+    window.yuanjiaoTv = {index: index, item: id, failures: failures};
+    attached = window.yuanjiaoPlayer.attach(player, {
+      direct: button.dataset.direct ? "/stream/" + id + "?" + query : "",
+      hls: "/hls/" + id + "/main.m3u8?" + query
+    }, function (reason) { failed(index, reason); });
     player.play().catch(function () { /* the next key press starts it */ });
   }
 
   function finish() {
-    if (engine) { engine.destroy(); engine = null; }
+    stop();
     player.pause();
     player.hidden = true;
     topics.hidden = false;
     current = -1;
-    window.yuanjiaoTv = {index: buttons.length, item: null};
+    window.yuanjiaoTv = {index: buttons.length, item: null, failures: failures};
   }
 
   function back() {
-    if (engine) { engine.destroy(); engine = null; }
+    stop();
     player.pause();
     player.hidden = true;
     topics.hidden = true;
@@ -59,7 +79,6 @@
   }
 
   player.addEventListener("ended", function () { play(current + 1); });
-  player.addEventListener("error", function () { play(current + 1); });
 
   document.addEventListener("keydown", function (event) {
     var playing = !player.hidden;
