@@ -44,7 +44,8 @@ class Evidence:
         self.writer = LedgerWriter(db, self.ledger, apply=project,
                                    after_commit=self._after_commit, idle=self._idle)
         self.tracker = PlaybackTracker(self.writer, self.ledger,
-                                       settings.playback_idle_seconds, announce)
+                                       settings.playback_idle_seconds, announce,
+                                       settings.playback_buffer_seconds)
 
     @property
     def state(self) -> WriterState:

@@ -469,6 +469,10 @@ MESSAGES.update({
 })
 
 MESSAGES.update({
+    "bad_filter": ("筛选条件 {name} 太长（最多 {limit} 个字符）。",
+                   "The filter {name} is too long (at most {limit} characters)."),
+    "bad_view_report": ("播放器的报告中“{field}”一项无效。", "The player's report has an invalid "
+                        "“{field}”."),
     "bad_json": ("请求内容不是有效的 JSON 对象。", "The request body is not a JSON object."),
     "station_token_unknown": ("这个站点链接已失效（令牌已更换或撤销）。"
                               "请向站点管理员索取新的二维码。",

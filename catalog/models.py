@@ -263,6 +263,8 @@ class Playback(Base):
     station: Mapped[str] = mapped_column(String(64), index=True)
     client: Mapped[str] = mapped_column(String(64))
     user_agent: Mapped[str] = mapped_column(Text, default="")
+    member: Mapped[str | None] = mapped_column(String(160), index=True)  # "user:zhangsan"
+    session: Mapped[str | None] = mapped_column(String(16), index=True)  # a study session
     item_id: Mapped[int] = mapped_column(Integer, index=True)
     title: Mapped[str] = mapped_column(Text)
     method: Mapped[str] = mapped_column(String(16))
@@ -272,6 +274,8 @@ class Playback(Base):
     bytes_sent: Mapped[int] = mapped_column(BigInteger, default=0)
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
     ended_by: Mapped[str] = mapped_column(String(16), default="")
+    # Why the player said the item failed (network, decode, unsupported …), else "".
+    failure: Mapped[str] = mapped_column(String(16), default="", server_default="")
 
 
 class OrgNode(Base):

@@ -91,6 +91,10 @@ SETTINGS: tuple[Setting, ...] = (
             "同一终端对同一课件的请求间隔超过此秒数，即视为一次播放结束",
             "A playback ends when its client has asked for nothing of the item for this many "
             "seconds"),
+    Setting("playback_buffer_seconds", 30.0, float,
+            "一次播放计为收看的秒数，最多为其实际经过的时间再加这么多秒（播放器预先缓冲的部分）",
+            "A playback counts as watched at most its wall-clock span plus this many seconds "
+            "(what a player fetches ahead)"),
     Setting("log_format", "text", str,
             "终端播放记录的格式：text（可读的一行）或 json（结构化）",
             "Format of the playback lines on the terminal: text (readable) or json"),
@@ -165,6 +169,7 @@ class Settings:
     lang: str = "zh"
     station: str = "local"
     playback_idle_seconds: float = 60.0
+    playback_buffer_seconds: float = 30.0
     log_format: str = "text"
     checkpoint_rows: int = 1000
     checkpoint_minutes: float = 5.0
@@ -298,6 +303,7 @@ def load_settings(
         lang=values["lang"],
         station=values["station"],
         playback_idle_seconds=values["playback_idle_seconds"],
+        playback_buffer_seconds=values["playback_buffer_seconds"],
         log_format=values["log_format"],
         checkpoint_rows=values["checkpoint_rows"],
         checkpoint_minutes=values["checkpoint_minutes"],

@@ -29,6 +29,9 @@ class Rule:
     scope: str | None = None
     edit: bool = False  # the object must be one the caller may change, even for a GET
     while_must_change: bool = False  # usable before a forced password change
+    # False only where a secret in the path stands in for the CSRF token (a player page's
+    # view id, web/view_reports.py): terminals and guests hold no token to send.
+    csrf: bool = True
 
 
 RULES: dict[str, Rule] = {
@@ -56,6 +59,7 @@ RULES: dict[str, Rule] = {
     "api_search": Rule(VIEWERS),
     "api_items": Rule(VIEWERS),
     "api_item": Rule(VIEWERS),
+    "api_view_report": Rule(VIEWERS, csrf=False),
     # The library's upkeep and the playback evidence.
     "api_discs": Rule(STAFF),
     "scan_errors": Rule(STAFF),

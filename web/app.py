@@ -34,6 +34,7 @@ from web import (
     search_views,
     streaming,
     user_views,
+    view_reports,
     views,
 )
 from web.auth import AuthMiddleware, Endpoint, guarded
@@ -133,6 +134,8 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
               name="hls_segment"),
         route("/hls/{item_id:int}/c{index:int}.ts", hls.segment, methods=["GET", "HEAD"],
               name="hls_copied_segment"),
+        route("/api/views/{view}", view_reports.view_report, name="api_view_report",
+              methods=["POST"]),
         route("/posters/{item_id:int}.jpg", media_views.poster, name="poster"),
         route("/api/items/{item_id:int}/subtitles", media_views.subtitle_list,
               name="api_subtitles"),

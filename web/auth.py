@@ -256,7 +256,7 @@ def guarded(endpoint: Endpoint, name: str) -> Callable[[Request], Awaitable[Resp
             if _wants_page(request):
                 return RedirectResponse("/account/password", status_code=303)
             raise Forbidden("must_change_password")
-        if request.method not in SAFE_METHODS:
+        if request.method not in SAFE_METHODS and rule.csrf:
             await check_csrf(request, principal)
         if rule.scope:
             await run_in_threadpool(_check_object, request, rule, principal)

@@ -82,7 +82,7 @@ async def playlist(request: Request) -> Response:
     # Segments are asked for by URIs relative to the playlist: a station's token and a
     # session asked of the playlist must reach them too.
     carried = {k: v for k, v in request.query_params.items()
-               if k in ("station_token", "session") and v.replace("-", "").replace("_", "")
+               if k in ("station_token", "session", "view") and v.replace("-", "").replace("_", "")
                .isalnum()}
     if carried:
         uri += "?" + urlencode(carried)

