@@ -474,6 +474,17 @@ MESSAGES.update({
     "bad_view_report": ("播放器的报告中“{field}”一项无效。", "The player's report has an invalid "
                         "“{field}”."),
     "bad_json": ("请求内容不是有效的 JSON 对象。", "The request body is not a JSON object."),
+    "export_token_invalid": ("这个导出的播放列表已失效（站点令牌已更换或撤销，或活动已取消）。"
+                             "请重新导出。",
+                             "This exported playlist no longer works (the station token was "
+                             "renewed or revoked, or the session was cancelled). Export it "
+                             "again."),
+    "export_outside_day": ("导出的播放列表只能在活动 {session_id} 当天播放。",
+                           "An exported playlist plays only on the day of session "
+                           "{session_id}."),
+    "export_item_not_in_session": ("这个课件不在活动 {session_id} 的播放列表中。",
+                                   "This item is not on the playlist of session "
+                                   "{session_id}."),
     "station_token_unknown": ("这个站点链接已失效（令牌已更换或撤销）。"
                               "请向站点管理员索取新的二维码。",
                               "This station link no longer works (its token was renewed or "

@@ -415,6 +415,10 @@ class StudySession(Base):
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
     discussion_minutes: Mapped[int] = mapped_column(Integer, default=30)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    moved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A cancelled session is kept, struck through, with its reason; never deleted.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancel_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class PlaylistEntry(Base):
@@ -442,3 +446,22 @@ class MustWatch(Base):
     node_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PlaylistExport(Base):
+    """One download of a session's M3U8 or XSPF: the token its URLs carry (as a digest),
+    who took it, and the station token it was taken under. The token plays only that
+    session's items on the session's day, and only while that station token stands
+    (catalog/exports.py); the download itself is a ledger row (``export.issued``)."""
+
+    __tablename__ = "playlist_exports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("study_sessions.id"), index=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("org_nodes.id"), index=True)
+    station_token_digest: Mapped[str] = mapped_column(String(64))
+    issued_by: Mapped[str] = mapped_column(String(160))  # "user:dongcun", "terminal"
+    issuer_role: Mapped[str] = mapped_column(String(32))
+    format: Mapped[str] = mapped_column(String(8))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

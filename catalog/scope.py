@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 
 from catalog.accounts import Role
+from catalog.exports import Grant
 from catalog.models import Member, OrgNode, User
 from catalog.org import within
 
@@ -14,6 +15,7 @@ class Kind(enum.StrEnum):
     ANONYMOUS = "anonymous"
     GUEST = "guest"  # not signed in, on a server that lets guests watch (guest_viewing)
     TERMINAL = "terminal"  # a station's TV or PC, by the station's token
+    EXPORT = "export"  # VLC playing an exported playlist, by the export's token
     USER = "user"
 
 
@@ -27,6 +29,7 @@ class Principal:
     node: OrgNode | None = None  # the scope's root: the user's node, or the station
     station: OrgNode | None = None  # set for terminals
     csrf: str = ""
+    grant: Grant | None = None  # set for exports: what the export's token allows
 
     @property
     def role(self) -> str:
@@ -61,6 +64,8 @@ class Principal:
         """Who watched, as the ledger records it (never a phone number or password)."""
         if self.user is not None:
             return f"user:{self.user.username}"
+        if self.grant is not None:
+            return self.grant.label
         return ""
 
 

@@ -18,6 +18,9 @@ USERS = STAFF | {"member"}
 # A station's terminal (by its token) and, on a server with guest_viewing, a guest.
 VIEWERS = USERS | {"terminal", "guest"}
 ANYONE = VIEWERS | {"anonymous"}
+# The media an exported playlist names, for VLC by the export's token (catalog/exports.py),
+# which the guard limits further to the session's items on its day.
+MEDIA = VIEWERS | {"export"}
 
 
 @dataclass(frozen=True)
@@ -48,10 +51,10 @@ RULES: dict[str, Rule] = {
     "catalog": Rule(VIEWERS),
     "item": Rule(VIEWERS),
     "watch": Rule(VIEWERS),
-    "stream": Rule(VIEWERS),
-    "hls_playlist": Rule(VIEWERS),
-    "hls_segment": Rule(VIEWERS),
-    "hls_copied_segment": Rule(VIEWERS),
+    "stream": Rule(MEDIA),
+    "hls_playlist": Rule(MEDIA),
+    "hls_segment": Rule(MEDIA),
+    "hls_copied_segment": Rule(MEDIA),
     "poster": Rule(VIEWERS),
     "api_subtitles": Rule(VIEWERS),
     "subtitle": Rule(VIEWERS),

@@ -11,13 +11,14 @@ from datetime import timedelta
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
+from zoneinfo import ZoneInfo
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from catalog import org
+from catalog import exports, org
 from catalog.accounts import Limits, session_user
 from catalog.db import Database
 from catalog.errors import Forbidden, NotFound, TooLarge, Unauthorized
@@ -59,14 +60,32 @@ def _query_token(scope: Scope) -> str:
     return values[0] if values else ""
 
 
-def resolve(db: Database, settings: Settings, session_id: str, token: str) -> Principal:
-    """The principal for these credentials: a signed-in user first, then a terminal."""
+def _query_export(scope: Scope) -> str:
+    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("export")
+    return values[0] if values else ""
+
+
+# An export token that is unknown, revoked or for a cancelled session: refused as such
+# (web/auth.py guard), not as a missing login the user could do nothing about.
+EXPORT_REFUSED = Principal(Kind.ANONYMOUS)  # told apart by identity
+
+
+def resolve(db: Database, settings: Settings, session_id: str, token: str,
+            export: str = "") -> Principal:
+    """The principal for these credentials: a signed-in user first, then an export's
+    token (which a URL carries on purpose), then a terminal."""
     with db.transaction() as session:
         if session_id:
             signed = session_user(session, session_id, limits(settings))
             if signed is not None:
                 node = session.get_one(OrgNode, signed.user.node_id)
                 return Principal(Kind.USER, signed.user, node, csrf=signed.csrf)
+        if export:
+            found = exports.grant_for(session, export, ZoneInfo(settings.timezone))
+            if found is None:
+                return EXPORT_REFUSED
+            grant, station = found
+            return Principal(Kind.EXPORT, node=station, station=station, grant=grant)
         if token:
             station = org.station_by_token(session, token)
             if station is not None:
@@ -90,16 +109,19 @@ class AuthMiddleware:
         cookies = _cookies(scope)
         session_id = cookies.get(SESSION_COOKIE, "")
         token = _query_token(scope) or cookies.get(STATION_COOKIE, "")
+        export = _query_export(scope)
         principal = ANONYMOUS
-        if session_id or token:
+        if session_id or token or export:
             principal = await run_in_threadpool(resolve, app_state.db, app_state.settings,
-                                                session_id, token)
+                                                session_id, token, export)
         elif app_state.settings.guest_viewing:
             principal = GUEST
         state["principal"] = principal
         state["member"] = principal.label or None
         if principal.station is not None:
             state["station"] = org.station_label(principal.station)
+        if principal.grant is not None:  # an export plays its own session, whatever ?session= says
+            state["session"] = str(principal.grant.session_id)
         await self.app(scope, receive, send)
 
 
@@ -245,12 +267,18 @@ def guarded(endpoint: Endpoint, name: str) -> Callable[[Request], Awaitable[Resp
         if principal.role not in rule.roles:
             if principal.signed_in:
                 raise Forbidden("forbidden")
+            if principal is EXPORT_REFUSED:
+                raise Unauthorized("export_token_invalid")
             if _wants_page(request):
                 return login_redirect(request)
             raise Unauthorized("login_required")
         for name, value in request.path_params.items():
             if isinstance(value, int) and value > MAX_ID:  # no such row: say what is missing
                 raise _missing(name, value, request.url.path)
+        if principal.grant is not None:
+            item_id = request.path_params.get("item_id")
+            if (refusal := principal.grant.refusal(item_id)) is not None:
+                raise Forbidden(refusal, session_id=principal.grant.session_id)
         user = principal.user
         if user is not None and user.must_change_password and not rule.while_must_change:
             if _wants_page(request):

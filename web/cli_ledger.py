@@ -17,9 +17,7 @@ from catalog.messages import message
 from web.cli_base import EXIT_PROBLEM, EXIT_USAGE, Context, pass_context
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
-
-    from catalog.verify import Export, Problem, Report
+    from catalog.verify import Export
 
 
 @click.group(help="播放证据台账：校验、导出、签名检查点、查看最近的播放。\n\n"
@@ -52,38 +50,23 @@ def _public_key(ctx: Context) -> str | None:
 @pass_context
 def verify(ctx: Context, export_file: Path | None, code: str | None, public_key: str | None,
            earlier_file: Path | None, ledger_id: str | None) -> None:
-    from datetime import timedelta
+    from catalog import audit
 
-    from catalog.verify import first_difference
-    from catalog.verify import verify as check
-
-    # The server signs within checkpoint_minutes; a minute more for a row being signed now.
-    grace = timedelta(minutes=ctx.settings.checkpoint_minutes + 1)
+    grace = audit.grace(ctx.settings.checkpoint_minutes)
     earlier = _read_export(ctx, earlier_file) if earlier_file is not None else None
     if export_file is not None:
-        export = _read_export(ctx, export_file)
-        report = check(export.ledger, export.entries, export.checkpoints,
-                       public_key or export.public_key, code, unsigned_grace=grace)
-        if earlier is not None:
-            _prefer(report, first_difference(export.entries, earlier.entries))
+        report = audit.verify_export(_read_export(ctx, export_file), public_key, code, grace,
+                                     earlier)
     else:
-        from catalog.checkpoints import checkpoints
-        from catalog.ledger import rows
-        from catalog.projections import checks
-
         name = ledger_id or (earlier.ledger if earlier is not None else ctx.settings.station)
         db = ctx.open_db()
         try:
             with db.engine.connect() as connection:
-                projections = checks()
-                report = check(name, rows(connection, name), checkpoints(connection, name),
-                               public_key or _public_key(ctx), code, unsigned_grace=grace,
-                               observers=projections)
-                for projection in projections if report.ok else []:
-                    report.problem = report.problem or projection.compare(connection, name)
-                if earlier is not None:
-                    _prefer(report, first_difference(rows(connection, name), earlier.entries))
-                others = _other_ledgers(connection, name) if report.rows == 0 else ""
+                report = audit.verify_stored(connection, name, public_key or _public_key(ctx),
+                                             code, grace, earlier)
+                others = (", ".join(f"{ledger} ({count})" for ledger, count
+                                    in audit.ledger_names(connection) if ledger != name)
+                          if report.rows == 0 else "")
         finally:
             db.close()
         if others:
@@ -109,15 +92,6 @@ def verify(ctx: Context, export_file: Path | None, code: str | None, public_key:
     sys.exit(EXIT_PROBLEM)
 
 
-def _prefer(report: Report, difference: Problem | None) -> None:
-    """The first row that differs from an earlier copy says more than a problem found
-    later in the ledger, or one that names no row (a code no checkpoint has)."""
-    current = report.problem
-    if difference is not None and (current is None or current.seq is None
-                                   or (difference.seq or 0) < current.seq):
-        report.problem = difference
-
-
 def _read_export(ctx: Context, path: Path) -> Export:
     from catalog.verify import read_export
 
@@ -126,16 +100,6 @@ def _read_export(ctx: Context, path: Path) -> Export:
     except (OSError, ValueError) as exc:
         click.echo(message("ledger_bad_export", ctx.lang, path=path, detail=exc), err=True)
         sys.exit(EXIT_USAGE)
-
-
-def _other_ledgers(connection: Connection, name: str) -> str:
-    from sqlalchemy import func, select
-
-    from catalog.models import LedgerRow
-
-    found = connection.execute(select(LedgerRow.ledger, func.count()).where(
-        LedgerRow.ledger != name).group_by(LedgerRow.ledger)).all()
-    return ", ".join(f"{ledger} ({count})" for ledger, count in found)
 
 
 @ledger.command(help="把台账（记录、检查点、公钥）导出为 JSON Lines 文件，可在别的电脑上离线校验。"

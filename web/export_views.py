@@ -1,5 +1,6 @@
-"""A session's playlist for VLC (M3U8, XSPF) with the station's token in every URL, a
-town's sessions as an iCalendar feed, and the station's TV mode."""
+"""A session's playlist for VLC (M3U8, XSPF) with an export token of its own in every
+URL (catalog/exports.py), a town's sessions as an iCalendar feed, and the station's TV
+mode."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from catalog import org, planning
-from catalog.errors import NotFound
+from catalog import exports, org, planning
+from catalog.errors import DatabaseUnavailable, NotFound
 from catalog.models import OrgNode, StudySession, utcnow
 from catalog.terminal import printable
 from web.auth import principal_of, set_station_cookie
@@ -23,20 +24,52 @@ from web.views import render
 
 def _stream_urls(request: Request, study: StudySession, items: list[dict[str, object]],
                  token: str | None) -> list[str]:
-    query = {"session": str(study.id)} | ({"station_token": token} if token else {})
+    query = {"session": str(study.id)} | ({"export": token} if token else {})
     base = public_base(request)
     return [f"{base}{request.app.url_path_for('stream', item_id=item['id'])}?"
             f"{urlencode(query)}" for item in items]
 
 
-def _load(request: Request) -> tuple[dict[str, object], list[str]]:
-    with request.app.state.db.session() as session:
+def _issue(request: Request, fmt: str) -> tuple[dict[str, object], str | None]:
+    """The session's JSON and, for one who runs its station, a new export token, whose
+    download is a ledger row before the token leaves the server (catalog/exports.py)."""
+    principal = principal_of(request)
+    zone = zone_of(request)
+    with request.app.state.db.transaction() as session:
         study = planning.get_session(session, request.path_params["session_id"])
         station = session.get(OrgNode, study.station_id) if study.station_id else None
         data = session_json(session, study, request)
-        token = org.token_of(session, station) if station else None
+        items = data["items"]
+        assert isinstance(items, list)
+        issued = None
+        # A HEAD acts on nothing; a cancelled session plays nothing.
+        if station is not None and request.method == "GET" and study.cancelled_at is None:
+            who = principal.label or f"terminal:{org.station_label(station)}"
+            issued = exports.issue(session, study, station, who, principal.role, fmt)
+        if issued is None:
+            return data, None
+        token, row = issued
+        record = exports.ledger_data(row, study, org.station_label(station),
+                                     [int(i["id"]) for i in items], zone)
+    evidence = getattr(request.app.state, "evidence", None)
+    if evidence is None:
+        raise DatabaseUnavailable("ledger_failing_refused", error="no ledger")
+    ack = evidence.writer.submit(exports.ISSUED, record)
+    try:
+        error = ack.exception(timeout=15)
+    except TimeoutError as late:
+        error = late
+    if error is not None:  # the token never leaves the server, so it opens nothing
+        raise DatabaseUnavailable("ledger_failing_refused", error=str(error)[:200])
+    return data, token
+
+
+def _load(request: Request, fmt: str) -> tuple[dict[str, object], list[str]]:
+    data, token = _issue(request, fmt)
     items = data["items"]
     assert isinstance(items, list)
+    with request.app.state.db.session() as session:
+        study = planning.get_session(session, request.path_params["session_id"])
     return data, _stream_urls(request, study, items, token)
 
 
@@ -48,7 +81,7 @@ def _attachment(name: str) -> dict[str, str]:
 
 
 def session_m3u8(request: Request) -> Response:
-    data, urls = _load(request)
+    data, urls = _load(request, "m3u8")
     items = data["items"]
     assert isinstance(items, list)
     # A newline in a title would start a line of its own: a URL the player would fetch.
@@ -61,7 +94,7 @@ def session_m3u8(request: Request) -> Response:
 
 
 def session_xspf(request: Request) -> Response:
-    data, urls = _load(request)
+    data, urls = _load(request, "xspf")
     items = data["items"]
     assert isinstance(items, list)
     tracks = "".join(

@@ -76,14 +76,16 @@ def _load(request: Request, item_id: int, remuxed: bool | None = None) -> HlsIte
     return found if plan is None else replace(found, segments=plan, remuxed=True)
 
 
+CARRIED = ("station_token", "export", "session", "view")
+
+
 async def playlist(request: Request) -> Response:
     item = await run_in_threadpool(_load, request, request.path_params["item_id"])
     uri = "c{index}.ts" if item.remuxed else "{index}.ts"
     # Segments are asked for by URIs relative to the playlist: a station's token and a
     # session asked of the playlist must reach them too.
     carried = {k: v for k, v in request.query_params.items()
-               if k in ("station_token", "session", "view") and v.replace("-", "").replace("_", "")
-               .isalnum()}
+               if k in CARRIED and v.replace("-", "").replace("_", "").isalnum()}
     if carried:
         uri += "?" + urlencode(carried)
     return Response(media_playlist(item.segments, uri), media_type=PLAYLIST_TYPE,

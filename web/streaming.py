@@ -72,7 +72,11 @@ def view_param(request: Request) -> str | None:
 
 def session_param(request: Request) -> str | None:
     """``?session=N`` from the TV mode and exported playlists: which study session a
-    stream belongs to, recorded with its playback."""
+    stream belongs to, recorded with its playback. An export's token names its own
+    session (web/auth.py), which no query can change."""
+    forced = getattr(request.state, "session", None)
+    if isinstance(forced, str):
+        return forced
     raw = request.query_params.get("session", "")
     return raw if raw.isdigit() and len(raw) <= 12 else None
 

@@ -317,3 +317,90 @@ def test_pages_send_the_anonymous_to_the_login_page(world: World) -> None:
                                 follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=/org/1"
+
+
+# ---- exported playlists (issue 14.3): their own token, never the station's
+
+# caller → what the M3U8 of a session today at the caller's station gives VLC: "working"
+# (a token of its own that plays), "no_token" (URLs that need a login), or the refusal.
+EXPORTS = {"anonymous": "login", "terminal": "working", "admin": "working",
+           "inspector": "no_token", "chengguan": "working", "dongcun": "working",
+           "zhangsan": "forbidden"}
+
+
+def _today_session(world: World, side: str, day_offset: int = 0) -> int:
+    zone = ZoneInfo("Asia/Shanghai")
+    from datetime import datetime
+
+    day = datetime.now(zone).date() + timedelta(days=day_offset)
+    with world.db.transaction() as session:
+        home = session.get_one(OrgNode, world.ids[side]["org"])
+        start = planning.local(day, 0, zone)
+        study = planning.create_session(session, home, start, start + timedelta(hours=4),
+                                        f"导出{side}{day_offset}")
+        planning.set_playlist(session, study, [world.ids[side]["item"]])
+        return study.id
+
+
+def _urls(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith("http")]
+
+
+def _vlc(world: World, url: str, item: int | None = None) -> Any:
+    """What VLC gets for one URL of the export: no cookie, nothing but the URL."""
+    client = world.client
+    client.cookies.clear()
+    path = url.split("//", 1)[1].split("/", 1)[1]
+    if item is not None:
+        path = re.sub(r"^stream/\d+", f"stream/{item}", path)
+    return client.get("/" + path, headers={"range": "bytes=0-0"})
+
+
+def test_exports_carry_their_own_token_limited_to_the_session_and_its_day(
+        world: World) -> None:
+    today = {side: _today_session(world, side) for side in ("near", "far")}
+    later = {side: _today_session(world, side, 2) for side in ("near", "far")}
+    items = world.client.get("/api/items?station_token=" + world.token).json()["items"]
+    other = next(i["id"] for i in items if i["id"] != world.ids["near"]["item"])
+    wrong = []
+    for caller, want in EXPORTS.items():
+        side = "far" if caller == "terminal" else "near"  # each at his own station
+        got = _ask(world, caller, "GET", f"/sessions/{today[side]}/playlist.m3u8", None, side)
+        if got.status_code != 200:
+            if outcome(got) != want:
+                wrong.append(f"{caller}: export {outcome(got)}, want {want}")
+            continue
+        urls = _urls(got.text)
+        assert len(urls) == 1 and world.token not in got.text, caller
+        if "export=" not in urls[0]:
+            status = _vlc(world, urls[0]).status_code
+            if want != "no_token" or status != 401:
+                wrong.append(f"{caller}: URLs without a token (stream {status}), want {want}")
+            continue
+        if want != "working":
+            wrong.append(f"{caller}: got a token, want {want}")
+        plays = _vlc(world, urls[0])
+        beside = _vlc(world, urls[0], other)
+        if plays.status_code != 206 or beside.status_code != 403 or beside.json()[
+                "error"] != "export_item_not_in_session":
+            wrong.append(f"{caller}: session item {plays.status_code}, other item "
+                         f"{beside.status_code}")
+        ahead = _ask(world, caller, "GET", f"/sessions/{later[side]}/playlist.m3u8", None, side)
+        early = _vlc(world, _urls(ahead.text)[0])
+        if early.status_code != 403 or early.json()["error"] != "export_outside_day":
+            wrong.append(f"{caller}: a session in two days plays today ({early.status_code})")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_renewing_the_station_token_revokes_its_exports(world: World) -> None:
+    near = _today_session(world, "near")
+    url = _urls(_ask(world, "dongcun", "GET", f"/sessions/{near}/playlist.m3u8", None,
+                     "near").text)[0]
+    assert _vlc(world, url).status_code == 206
+    with world.db.transaction() as session:
+        org.issue_token(session, session.get_one(OrgNode, world.ids["near"]["station"]))
+    refused = _vlc(world, url)
+    assert refused.status_code == 401 and refused.json()["error"] == "export_token_invalid"
+    # A token that was never issued is refused the same way, not taken for a login.
+    forged = _vlc(world, re.sub(r"export=x[\w-]+", "export=xforged", url))
+    assert forged.status_code == 401 and forged.json()["error"] == "export_token_invalid"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 import time
 from contextlib import closing
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,7 +16,7 @@ import httpx
 import pytest
 from yj_testing import make_settings, running_server, sign_in
 
-from catalog import demo_org, planning
+from catalog import audit, demo_org, planning
 from catalog.db import Database
 from catalog.ledger import rows
 from catalog.models import Item, OrgNode
@@ -35,7 +35,8 @@ def planned(tmp_path: Path, db_url: str, demo_library: Path) -> Any:
     with db.transaction() as session:
         nodes = demo_org.build(session)
         items = {i.rel_path: i.id for i in session.query(Item)}
-        start = planning.local(date.today() + timedelta(days=3), 8 * 60 + 30, ZONE)
+        # Today: an export's token plays only on its session's day.
+        start = planning.local(datetime.now(ZONE).date(), 8 * 60 + 30, ZONE)
         study = planning.create_session(session, nodes["东村党支部"], start,
                                         start + timedelta(hours=4), "十二月主题党日",
                                         topics=["party_building", "civility"])
@@ -60,7 +61,8 @@ def test_the_m3u8_plays_in_ffmpeg_and_each_stream_is_recorded_for_the_station(
         lines = playlist.text.splitlines()
         assert lines[0] == "#EXTM3U" and lines[2].startswith("#EXTINF:")
         urls = [line for line in lines if line.startswith("http")]
-        assert len(urls) == 2 and all("station_token=" in u for u in urls)
+        assert len(urls) == 2 and all("&export=x" in u for u in urls)
+        assert "station_token" not in playlist.text  # the station's own token never leaves
         # VLC on a station PC: the file alone, no cookie, no login.
         for stream_url in urls:
             probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries",
@@ -79,10 +81,17 @@ def test_the_m3u8_plays_in_ffmpeg_and_each_stream_is_recorded_for_the_station(
             time.sleep(0.2)
     with db.engine.connect() as connection:
         opened = [e.data for e in rows(connection, "SRV-1") if e.kind == "playback.open"]
+        issued = [e.data for e in rows(connection, "SRV-1") if e.kind == "export.issued"]
+        verdict = audit.verify_stored(connection, "SRV-1", None, None, audit.grace(5))
+    assert verdict.ok, verdict.problem  # an export row is evidence like any other
     # ffprobe and ffmpeg on one item within the idle window are one playback.
     assert len({d["item_id"] for d in opened}) == 2
     assert {d["station"] for d in opened} == {ids["code"]}
     assert {d["session"] for d in opened} == {str(ids["session"])}
+    # Each playback names the export it came from, and the export who took it.
+    assert len(issued) == 1 and {d["member"] for d in opened} == {f"export:{issued[0]['export']}"}
+    assert issued[0]["issued_by"] == "user:dongcun" and issued[0]["role"] == "station_admin"
+    assert issued[0]["session"] == str(ids["session"]) and len(issued[0]["items"]) == 2
 
 
 def test_xspf_ical_and_notice(planned: Any) -> None:
@@ -93,7 +102,7 @@ def test_xspf_ical_and_notice(planned: Any) -> None:
         ical = staff.get(f"/org/{ids['town']}/sessions.ics")
         notice = staff.get(f"/sessions/{ids['session']}/notice")
     assert xspf.headers["content-type"].startswith("application/xspf+xml")
-    assert xspf.text.count("<track>") == 2 and "&amp;station_token=" in xspf.text
+    assert xspf.text.count("<track>") == 2 and "&amp;export=x" in xspf.text
     assert ical.headers["content-type"].startswith("text/calendar")
     body = ical.text
     assert body.startswith("BEGIN:VCALENDAR\r\n") and body.endswith("END:VCALENDAR\r\n")
@@ -137,7 +146,8 @@ def test_compose_plans_and_a_moved_session_over_the_api(planned: Any) -> None:
                                      "discussion_minutes": 45}, headers=headers).json()
         assert [i["id"] for i in saved["items"]] == [i["id"] for i in first["items"]]
         assert saved["discussion_minutes"] == 45
-        assert {c["code"] for c in saved["checks"]} == {"length"}  # the demo clips are short
+        # The demo clips are short, and a notice published on the day is late.
+        assert {c["code"] for c in saved["checks"]} == {"length", "notice"}
         bad = staff.put(api, json={"items": [999999]}, headers=headers)
         assert bad.status_code == 404 and bad.json()["error"] == "item_not_found"
 
