@@ -4,13 +4,15 @@ against a code read on the telephone and an earlier export."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from catalog.checkpoints import checkpoints
+from catalog.checkpoints import checkpoints, display_code
 from catalog.ledger import rows
+from catalog.messages import message
 from catalog.models import LedgerRow
 from catalog.projections import checks
 from catalog.verify import Export, Problem, Report, first_difference, verify
@@ -58,3 +60,30 @@ def ledger_names(connection: Connection) -> list[tuple[str, int]]:
     found = connection.execute(select(LedgerRow.ledger, func.count()).group_by(LedgerRow.ledger)
                                .order_by(LedgerRow.ledger))
     return [(name, count) for name, count in found.all()]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    lines: list[str]  # what the command line prints and the checkpoint page shows
+
+
+def verdict(report: Report, lang: str) -> Verdict:
+    if report.ok:
+        lines = [message("verify_ok", lang, ledger=report.ledger, rows=report.rows,
+                         checkpoints=report.checkpoints, last_at=report.last_at or "-")]
+        if report.unsigned:
+            lines.append(message("verify_ok_unsigned", lang, unsigned=report.unsigned))
+        if report.matched is not None:  # the telephone check: say what the code covers
+            lines.append(message("verify_code_matched", lang,
+                                 code=display_code(report.matched.code),
+                                 seq=report.matched.seq, at=report.matched.at))
+        return Verdict(True, lines)
+    problem = report.problem
+    assert problem is not None
+    reason = message(problem.key, lang, **problem.detail)
+    if problem.seq is None:
+        return Verdict(False, [message("verify_failed_ledger", lang, ledger=report.ledger,
+                                       reason=reason)])
+    return Verdict(False, [message("verify_failed", lang, ledger=report.ledger,
+                                   seq=problem.seq, reason=reason)])

@@ -216,28 +216,33 @@ class Export:
 
 def read_export(path: Path) -> Export:
     """Raises ValueError (with the line number) for a file that is not an export."""
+    with path.open(encoding="utf-8") as lines:
+        return parse_export(lines)
+
+
+def parse_export(lines: Iterable[str]) -> Export:
+    """An export from its lines (a file, or an upload on the checkpoint page)."""
     ledger, public_key = "", None
     entries: list[Entry] = []
     found: list[Checkpoint] = []
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            try:
-                record = json.loads(line)
-                kind = record.pop("type")
-                if number == 1:
-                    if kind != "header" or record.get("format") != EXPORT_FORMAT:
-                        raise ValueError("not a yuanjiao ledger export")
-                    ledger, public_key = record["ledger"], record.get("public_key")
-                elif kind == "row":
-                    entries.append(Entry(ledger, int(record["seq"]), record["at"],
-                                         record["kind"], record["payload"],
-                                         record["prev_hash"], record["hash"]))
-                elif kind == "checkpoint":
-                    found.append(Checkpoint(**record))
-                else:
-                    raise ValueError(f"unknown record type {kind!r}")
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                raise ValueError(f"line {number}: {exc}") from exc
+    for number, line in enumerate(lines, 1):
+        try:
+            record = json.loads(line)
+            kind = record.pop("type")
+            if number == 1:
+                if kind != "header" or record.get("format") != EXPORT_FORMAT:
+                    raise ValueError("not a yuanjiao ledger export")
+                ledger, public_key = record["ledger"], record.get("public_key")
+            elif kind == "row":
+                entries.append(Entry(ledger, int(record["seq"]), record["at"],
+                                     record["kind"], record["payload"],
+                                     record["prev_hash"], record["hash"]))
+            elif kind == "checkpoint":
+                found.append(Checkpoint(**record))
+            else:
+                raise ValueError(f"unknown record type {kind!r}")
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"line {number}: {exc}") from exc
     if not ledger:
         raise ValueError("the file is empty: not a yuanjiao ledger export")
     return Export(ledger, public_key, entries, found)

@@ -69,6 +69,8 @@ RULES: dict[str, Rule] = {
     "api_scan_errors": Rule(STAFF),
     "playbacks": Rule(STAFF),
     "api_playbacks": Rule(STAFF),
+    "ledger_page": Rule(STAFF),
+    "ledger_check": Rule(STAFF),
     # The organization tree, members and stations.
     "org_home": Rule(STAFF),
     "org_node": Rule(STAFF, "node"),

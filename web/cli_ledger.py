@@ -71,24 +71,11 @@ def verify(ctx: Context, export_file: Path | None, code: str | None, public_key:
             db.close()
         if others:
             ctx.say("ledger_others", ledgers=others)
-    if report.ok:
-        ctx.say("verify_ok", ledger=report.ledger, rows=report.rows,
-                checkpoints=report.checkpoints, last_at=report.last_at or "-")
-        if report.unsigned:
-            ctx.say("verify_ok_unsigned", unsigned=report.unsigned)
-        if report.matched is not None:  # the telephone check: say what the code covers
-            ctx.say("verify_code_matched", code=display_code(report.matched.code),
-                    seq=report.matched.seq, at=report.matched.at)
+    found = audit.verdict(report, ctx.lang)
+    for line in found.lines:
+        click.echo(line, err=not found.ok)
+    if found.ok:
         return
-    problem = report.problem
-    assert problem is not None
-    reason = message(problem.key, ctx.lang, **problem.detail)
-    if problem.seq is None:
-        click.echo(message("verify_failed_ledger", ctx.lang, ledger=report.ledger,
-                           reason=reason), err=True)
-    else:
-        click.echo(message("verify_failed", ctx.lang, ledger=report.ledger, seq=problem.seq,
-                           reason=reason), err=True)
     sys.exit(EXIT_PROBLEM)
 
 

@@ -309,6 +309,47 @@ UI.update({
 })
 
 
+# The checkpoint page (issue 14.4)
+UI.update({
+    "ledger_page": ("台账校验", "Ledger checks"),
+    "ledger_intro": ("每台服务器把播放和导出写入防篡改台账，并定时签名“检查点”。电话抽查时，"
+                     "站点管理员报出最新检查点的校验码，检查人员在这里核对；也可上传"
+                     "站点导出的台账文件离线校验。结论与 yuanjiao ledger verify 相同。",
+                     "Each server writes playbacks and exports to a tamper-evident ledger and "
+                     "signs checkpoints of it. On a telephone check the station administrator "
+                     "reads out the latest checkpoint's code and the inspector checks it "
+                     "here; an export of the ledger can be checked here too. The verdicts are "
+                     "those of yuanjiao ledger verify."),
+    "no_ledgers": ("本服务器还没有任何台账记录。", "This server holds no ledger rows yet."),
+    "ledger_name": ("台账", "Ledger"),
+    "ledger_rows": ("记录数", "Rows"),
+    "ledger_last_row": ("最后一条记于", "Last row at"),
+    "latest_checkpoint": ("最新检查点", "Latest checkpoint"),
+    "checkpoint_at_row": ("第 {seq} 条（签于 {at}）", "row {seq} (signed {at})"),
+    "no_checkpoint": ("尚未签名", "none signed yet"),
+    "checkpoint_code": ("校验码", "Code"),
+    "this_server": ("本服务器", "this server"),
+    "own_public_key": ("本服务器的台账公钥：", "This server's ledger public key:"),
+    "telephone_check": ("电话抽查：核对校验码", "Telephone check: verify a code"),
+    "telephone_check_intro": ("输入站点在电话中报出的校验码。填写检查人员登记时记下的公钥，"
+                              "可防止站点自己重新签名后冒充。",
+                              "Type the code the station read out. With the public key noted "
+                              "at the station's enrolment, a ledger the station re-signed "
+                              "itself cannot pass."),
+    "inspector_public_key": ("检查人员持有的公钥（可不填）", "Public key you hold (optional)"),
+    "verify_button": ("校验", "Verify"),
+    "export_check": ("校验导出文件", "Verify an export"),
+    "export_check_intro": ("上传站点用 yuanjiao ledger export 导出的 .jsonl 文件；"
+                           "可同时填写校验码，或上传更早的一份导出文件，以找出此后第一条被改写的记录。",
+                           "Upload a .jsonl file from yuanjiao ledger export; give a code too, "
+                           "or an earlier export to find the first row rewritten since."),
+    "export_file": ("导出文件", "Export file"),
+    "earlier_export": ("更早的导出文件", "Earlier export"),
+    "optional": ("可不填", "optional"),
+    "verdict_ok": ("校验通过", "Verified"),
+    "verdict_failed": ("校验不通过", "Verification failed"),
+})
+
 def translator(lang: str):  # type: ignore[no-untyped-def]
     index = 1 if lang == "en" else 0
 

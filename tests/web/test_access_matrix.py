@@ -66,6 +66,9 @@ ROUTES: dict[str, tuple[str, str, str, dict[str, str] | None]] = {
     "api_scan_errors": (STAFF, "GET", "/api/scan-errors", None),
     "playbacks": (STAFF, "GET", "/playbacks", None),
     "api_playbacks": (STAFF, "GET", "/api/playbacks", None),
+    "ledger_page": (STAFF, "GET", "/ledger", None),
+    # (An empty check is refused with the field named: 400, nothing verified.)
+    "ledger_check": (STAFF, "POST", "/ledger/check", {"kind": "code"}),
     "org_home": (STAFF, "GET", "/org", None),
     "api_org": (STAFF, "GET", "/api/org", None),
     "api_members": (STAFF, "GET", "/api/members", None),
