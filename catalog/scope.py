@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from catalog.accounts import Role
 from catalog.exports import Grant
-from catalog.models import Member, OrgNode, User
+from catalog.models import Member, OrgNode, StudySession, User
 from catalog.org import within
 
 
@@ -52,6 +52,18 @@ class Principal:
         if self.user is not None and self.user.role == Role.MEMBER:
             return self.user.member_id == member.id
         return self.sees(org)
+
+    def reads_notice(self, study: StudySession, home: OrgNode, member: Member | None) -> bool:
+        """A session's notice: whoever sees its organization, and a member of that
+        organization once the notice is published (issue 14.7). ``member`` is the
+        caller's own member record: his organization is the record's, which a roster
+        import may have changed since the account was made."""
+        if self.sees(home):
+            return True
+        user = self.user
+        return (user is not None and user.role == Role.MEMBER and member is not None
+                and user.member_id == member.id and member.org_id == study.org_id
+                and study.notice_published_at is not None)
 
     def edits_member(self, org: OrgNode) -> bool:
         return self.edits(org)

@@ -27,8 +27,9 @@ MEDIA = VIEWERS | {"export"}
 class Rule:
     roles: frozenset[str]
     # The path parameter's object that must be the caller's: "node" (node_id), "member"
-    # (member_id), "session" (session_id), "station" (node_id of a station, which its own
-    # terminal may also open).
+    # (member_id), "session" (session_id), "notice" (session_id: a session, or for a
+    # member his own organization's once its notice is published), "station" (node_id of
+    # a station, which its own terminal may also open).
     scope: str | None = None
     edit: bool = False  # the object must be one the caller may change, even for a GET
     while_must_change: bool = False  # usable before a forced password change
@@ -102,7 +103,8 @@ RULES: dict[str, Rule] = {
     "session_page": Rule(STAFF, "session"),
     "session_move": Rule(EDITORS, "session"),
     "session_publish": Rule(EDITORS, "session"),
-    "session_notice": Rule(STAFF, "session"),
+    # A member opens his own branch's published notice from his page (issue 14.7).
+    "session_notice": Rule(USERS, "notice"),
     "session_m3u8": Rule(STAFF | {"terminal"}, "session"),
     "session_xspf": Rule(STAFF | {"terminal"}, "session"),
     "api_session": Rule(STAFF, "session"),

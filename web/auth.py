@@ -215,7 +215,7 @@ def _check_object(request: Request, rule: Rule, principal: Principal) -> None:
                 raise NotFound("node_not_found", node_id=params["node_id"])
             if (unsafe or rule.edit) and not principal.edits(node):
                 raise Forbidden("forbidden")
-        elif rule.scope in ("session", "station"):
+        elif rule.scope in ("session", "notice", "station"):
             _check_session_or_station(session, rule, principal, params, unsafe)
         elif rule.scope == "member":
             member = session.get(Member, int(params["member_id"]))
@@ -229,15 +229,20 @@ def _check_object(request: Request, rule: Rule, principal: Principal) -> None:
 def _check_session_or_station(session: Any, rule: Rule, principal: Principal,
                               params: dict[str, Any], unsafe: bool) -> None:
     """A session belongs to its organization's subtree; a station's terminal may also see
-    its station and that station's sessions."""
-    from catalog.models import StudySession
+    its station and that station's sessions; a member, the published notices of his own
+    organization's sessions ("notice")."""
+    from catalog.models import Member, StudySession
 
     terminal = principal.station.id if principal.station is not None else None
-    if rule.scope == "session":
+    if rule.scope in ("session", "notice"):
         study = session.get(StudySession, int(params["session_id"]))
         home = session.get(OrgNode, study.org_id) if study else None
         visible = home is not None and (principal.sees(home) or (
             terminal is not None and study.station_id == terminal))
+        user = principal.user
+        if not visible and rule.scope == "notice" and home is not None and user is not None:
+            member = session.get(Member, user.member_id) if user.member_id else None
+            visible = principal.reads_notice(study, home, member)
         if not visible:
             raise NotFound("session_not_found", session_id=params["session_id"])
     else:

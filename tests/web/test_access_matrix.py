@@ -32,6 +32,9 @@ ORGANIZERS = "organizers"  # admin and town organizers: they send must-watch ite
 # Read inside the subtree, and by the terminal of the station concerned (its TV, VLC).
 STATION_READ = "station_read"
 SELF, SELF_OR_TERMINAL = "self", "self_or_terminal"
+# A session's notice: read inside the subtree, and by a member of its organization once
+# published (the world's sessions are published; an unpublished one is tried below).
+NOTICE_READ = "notice_read"
 NODE_READ, NODE_EDIT = "node_read", "node_edit"
 # Member routes: read; edit where members may ask (API: scope first); edit for editors only.
 MEMBER_READ, MEMBER_EDIT, EDITOR_MEMBER_EDIT = "member_r", "member_w", "editor_member_w"
@@ -106,7 +109,7 @@ ROUTES: dict[str, tuple[str, str, str, dict[str, str] | None]] = {
     "org_ical": (NODE_READ, "GET", "/org/{org}/sessions.ics", None),
     "plan_page": (NODE_READ, "GET", "/org/{org}/plan?year=2027", None),
     "session_page": (NODE_READ, "GET", "/sessions/{session}", None),
-    "session_notice": (NODE_READ, "GET", "/sessions/{session}/notice", None),
+    "session_notice": (NOTICE_READ, "GET", "/sessions/{session}/notice", None),
     "api_session": (NODE_READ, "GET", "/api/sessions/{session}", None),
     "session_move": (NODE_EDIT, "POST", "/sessions/{session}/move", {"date": "x"}),
     "session_publish": (NODE_EDIT, "POST", "/sessions/{session}/publish", {"topics": "x"}),
@@ -154,6 +157,10 @@ def expected(category: str, caller: str, side: str) -> str:
         return "allowed" if caller in STAFF_USERS else refused
     if category == ORGANIZERS:
         return "allowed" if caller in ("admin", "chengguan") else refused
+    if category == NOTICE_READ:
+        if caller == "zhangsan":  # his own branch (near, neighbour), not another's (far)
+            return "hidden" if side == "far" else "allowed"
+        category = NODE_READ
     if category == STATION_READ:
         # The terminal belongs to the far station (河西村站点).
         if caller == "terminal":
@@ -232,8 +239,10 @@ def world(tmp_path: Any, db_url: str, demo_library: Any) -> Iterator[World]:
         sessions = {}
         for name in ("东村党支部", "河西村党支部"):
             start = planning.local(date(2027, 3, 10), 8 * 60 + 30, ZoneInfo("Asia/Shanghai"))
-            sessions[name] = planning.create_session(
-                session, nodes[name], start, start + timedelta(hours=4), f"{name}三月").id
+            study = planning.create_session(
+                session, nodes[name], start, start + timedelta(hours=4), f"{name}三月")
+            planning.publish_notice(study, "请全体党员准时参加。")
+            sessions[name] = study.id
         ids = {"near": {"org": nodes["东村党支部"].id, "station": nodes["东村站点"].id,
                         "member": member["张三"], "session": sessions["东村党支部"]},
                "far": {"org": nodes["河西村党支部"].id, "station": nodes["河西村站点"].id,
@@ -295,7 +304,7 @@ def test_role_route_matrix(world: World) -> None:
     tried = 0
     for name, category, method, template, data in rows:
         scoped = category in (NODE_READ, NODE_EDIT, MEMBER_READ, MEMBER_EDIT, EDITOR_MEMBER_EDIT,
-                              STATION_READ)
+                              STATION_READ, NOTICE_READ)
         sides = SIDES if scoped else ["near"]
         for side in sides:
             for caller in CALLERS:
@@ -320,6 +329,30 @@ def test_pages_send_the_anonymous_to_the_login_page(world: World) -> None:
                                 follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=/org/1"
+
+
+def test_a_member_reads_only_his_branchs_published_notices(world: World) -> None:
+    """Issue 14.7: 张三 opens his own branch's notice once published; before that, and
+    always for another branch, it does not exist for him. Staff see both."""
+    zone = ZoneInfo("Asia/Shanghai")
+    with world.db.transaction() as session:
+        start = planning.local(date(2027, 4, 10), 8 * 60, zone)
+        drafts = {}
+        for side in ("near", "far"):
+            home = session.get_one(OrgNode, world.ids[side]["org"])
+            drafts[side] = planning.create_session(
+                session, home, start, start + timedelta(hours=4), f"未发布{side}").id
+    path = "/sessions/{}/notice"
+    want = {("zhangsan", "near"): "hidden", ("zhangsan", "far"): "hidden",
+            ("dongcun", "near"): "allowed", ("dongcun", "far"): "hidden",
+            ("admin", "near"): "allowed", ("admin", "far"): "allowed"}
+    got = {(caller, side): outcome(_ask(world, caller, "GET", path.format(drafts[side]), None,
+                                        side)) for caller, side in want}
+    assert got == want
+    with world.db.transaction() as session:
+        planning.publish_notice(planning.get_session(session, drafts["near"]), "")
+    opened = _ask(world, "zhangsan", "GET", path.format(drafts["near"]), None, "near")
+    assert outcome(opened) == "allowed" and "未发布near" in opened.text
 
 
 # ---- exported playlists (issue 14.3): their own token, never the station's
