@@ -558,4 +558,33 @@ MESSAGES.update({
                  "Date {name} “{value}” is invalid; write it as 2027-03-10."),
     "bad_time": ("{name} 的时间“{value}”无效，应写成 08:30。",
                  "Time {name} “{value}” is invalid; write it as 08:30."),
+    # planning without friction (issue 14.5)
+    "session_cancelled": ("活动“{title}”已取消，不能再修改。",
+                          "Session “{title}” was cancelled and can no longer be changed."),
+    "cancel_reason_needed": ("请写明取消的原因（最多 {limit} 个字）。",
+                             "Give the reason for cancelling (at most {limit} characters)."),
+    "must_watch_item_unclear": ("没有找到唯一的课件“{query}”，请从搜索结果中选一个。",
+                                "“{query}” names no single item; choose one from the search "
+                                "results."),
+    "must_watch_item_needed": ("请搜索并选择一个课件。", "Search for an item and choose it."),
+    "bad_rule_day": ("日期应在 1 到 31 之间。", "The day must be between 1 and 31."),
+    "bad_rule_ending": ("尾数应在 0 到 9 之间。", "The last digit must be between 0 and 9."),
+})
+
+# TV and station page (issue 14.6)
+MESSAGES.update({
+    "rescan_no_roots": (
+        "没有可扫描的媒体库目录。请在设置 library_roots 中配置，或先用 `yuanjiao scan 目录` "
+        "扫描一次。",
+        "No library folder to scan. Set library_roots, or scan one with "
+        "`yuanjiao scan FOLDER` first."),
+    "rescan_closing": ("服务器正在停止，不能开始扫描。",
+                       "The server is stopping: no scan starts now."),
+    "rescan_cancelled": (
+        "服务器停止，扫描中断。已收录的条目都完整保存；再次扫描即可继续。",
+        "The server stopped and the scan with it. Everything catalogued so far is complete; "
+        "scan again to carry on."),
+    "rescan_failed": (
+        "扫描时程序出错（{detail}）。请查看服务器日志，并把这条信息报告给开发者。",
+        "The scan failed ({detail}). See the server's log and report this to the developers."),
 })

@@ -188,14 +188,48 @@ def _check_span(starts_at: datetime, ends_at: datetime) -> None:
         raise BadRequest("bad_span", starts=starts_at.isoformat(), ends=ends_at.isoformat())
 
 
+def _not_cancelled(study: StudySession) -> None:
+    if study.cancelled_at is not None:
+        raise BadRequest("session_cancelled", title=study.title)
+
+
 def move_session(study: StudySession, starts_at: datetime, ends_at: datetime) -> None:
+    _not_cancelled(study)
     _check_span(starts_at, ends_at)
     study.starts_at, study.ends_at, study.moved = starts_at, ends_at, True
+    study.moved_at = utcnow()
 
 
 def publish_notice(study: StudySession, text: str) -> None:
+    _not_cancelled(study)
     study.notice = text.strip()[:5000]
     study.notice_published_at = utcnow()
+
+
+MAX_REASON = 500
+
+
+def cancel_session(study: StudySession, reason: str) -> None:
+    """Kept, with its reason, shown struck through; never deleted. Its exports stop."""
+    _not_cancelled(study)
+    text = " ".join(reason.split())
+    if not text or len(text) > MAX_REASON:
+        raise BadRequest("cancel_reason_needed", limit=MAX_REASON)
+    study.cancelled_at, study.cancel_reason = utcnow(), text
+
+
+def entered_afterwards(study: StudySession) -> bool:
+    """Created or last moved after it started: the record was made afterwards, which an
+    inspector must be able to tell from a session planned in time."""
+    return (study.created_at is not None and study.created_at > study.starts_at) or (
+        study.moved_at is not None and study.moved_at > study.starts_at)
+
+
+def notice_state(study: StudySession) -> str:
+    """``none``, ``on_time`` (published before the start) or ``late``."""
+    if study.notice_published_at is None:
+        return "none"
+    return "on_time" if study.notice_published_at <= study.starts_at else "late"
 
 
 def set_playlist(session: Session, study: StudySession, item_ids: Sequence[int],

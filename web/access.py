@@ -85,6 +85,8 @@ RULES: dict[str, Rule] = {
     "member_update": Rule(EDITORS, "member"),
     "station_page": Rule(STAFF, "node"),
     "station_token": Rule(EDITORS, "node"),
+    # A rescan of the library, started and followed from the station page (issue 14.6).
+    "station_rescan": Rule(EDITORS, "node", edit=True),
     "api_org": Rule(STAFF),
     "api_node": Rule(STAFF, "node"),
     "api_node_children": Rule(EDITORS, "node"),
@@ -103,6 +105,7 @@ RULES: dict[str, Rule] = {
     "session_page": Rule(STAFF, "session"),
     "session_move": Rule(EDITORS, "session"),
     "session_publish": Rule(EDITORS, "session"),
+    "session_cancel": Rule(EDITORS, "session"),
     # A member opens his own branch's published notice from his page (issue 14.7).
     "session_notice": Rule(USERS, "notice"),
     "session_m3u8": Rule(STAFF | {"terminal"}, "session"),
@@ -116,6 +119,7 @@ RULES: dict[str, Rule] = {
     "must_watch_create": Rule(frozenset({"admin", "town_organizer"})),
     "api_must_watch": Rule(STAFF),
     "station_tv": Rule(STAFF | {"terminal"}, "station"),
+    "station_open": Rule(STAFF | {"terminal"}, "station"),
 }
 
 

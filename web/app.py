@@ -31,9 +31,11 @@ from web import (
     org_views,
     planning_views,
     playback_log,
+    rescan,
     roster_views,
     search_views,
     streaming,
+    tv_views,
     user_views,
     view_reports,
     views,
@@ -82,6 +84,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db = database or Database.open(settings)
         app.state.db = db
+        app.state.rescans = rescan.Rescans()
         await run_in_threadpool(_first_start, db, settings)
         transcoder = Transcoder(settings.data_dir / "cache" / "hls", settings.ffmpeg,
                                 settings.effective_hls_slots, settings.hls_cache_mb << 20,
@@ -109,6 +112,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
             yield
         finally:
             sweeper.cancel()
+            await run_in_threadpool(app.state.rescans.close)  # it writes to the database
             if rebuilding is not None:  # it reads the database, which closes below
                 await run_in_threadpool(rebuilding.join, 60)
             search.close()
@@ -199,6 +203,8 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
               name="session_move", methods=["POST"]),
         route("/sessions/{session_id:int}/publish", planning_views.session_publish,
               name="session_publish", methods=["POST"]),
+        route("/sessions/{session_id:int}/cancel", planning_views.session_cancel,
+              name="session_cancel", methods=["POST"]),
         route("/sessions/{session_id:int}/notice", planning_views.session_notice,
               name="session_notice"),
         route("/sessions/{session_id:int}/playlist.m3u8", export_views.session_m3u8,
@@ -220,6 +226,9 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
               methods=["POST"]),
         route("/api/must-watch", planning_views.api_must_watch, name="api_must_watch"),
         route("/station/{node_id:int}", export_views.station_tv, name="station_tv"),
+        route("/station/{node_id:int}/open", tv_views.station_open, name="station_open"),
+        route("/stations/{node_id:int}/rescan", rescan.station_rescan, name="station_rescan",
+              methods=["GET", "POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS,

@@ -112,6 +112,51 @@ UI: dict[str, tuple[str, str]] = {
 }
 
 
+# phones and members (issue 14.7)
+UI.update({
+    "menu": ("菜单", "Menu"),
+    "app_short": ("远教", "Yuanjiao"),
+    "my_page": ("我的学习", "My page"),
+    "coming_sessions": ("本支部即将开展的活动", "Coming sessions of the branch"),
+    "no_coming_sessions": ("近期没有安排活动。", "No sessions coming up."),
+    "open_notice": ("查看通知", "Open the notice"),
+    "notice_not_yet": ("通知尚未发布", "Notice not published yet"),
+    "cancelled_because": ("已取消：{reason}", "Cancelled: {reason}"),
+    "must_watch_mine": ("必看课件（请在截止日期前收看）", "Must-watch items (watch them by the "
+                        "deadline)"),
+    "no_must_watch": ("目前没有必看课件。", "No must-watch items now."),
+    "watched_of": ("已看 {watched}，共 {total}", "Watched {watched} of {total}"),
+    "not_watched": ("还没看", "Not watched yet"),
+    "watched_mine": ("我的收看记录", "What I watched"),
+    "watched_his": ("收看记录", "What this member watched"),
+    "watched_none": ("还没有收看记录。", "Nothing watched yet."),
+    "watched_latest": ("共 {n} 次，列出最近 {shown} 次。", "{n} in all; the latest {shown} are "
+                       "listed."),
+    "watched_here_only": ("只记入用本人账号登录后的收看；在活动室电视上集体收看的，记在站点名下。",
+                          "Only what was watched signed in as this member counts here; "
+                          "watching together on the hall's TV is recorded for the station."),
+    "no_items_plain": ("目录中还没有课件。请告诉站点管理员。",
+                       "The catalog is empty. Tell the station administrator."),
+    # Error pages for members, terminals and guests: no command line, no number or path
+    # (web/errors.py); staff get the full message.
+    "plain_not_found": ("找不到您要的内容。请从首页重新进入。",
+                        "What you asked for is not here. Start again from the home page."),
+    "plain_item_not_found": ("找不到这个课件，它可能已从课件库中移除。请回到课件目录查找。",
+                             "This item is not in the library any more. Look for it in the "
+                             "catalog."),
+    "plain_item_missing": ("这个课件的文件暂时找不到。请告诉站点管理员。",
+                           "This item's file cannot be found just now. Tell the station "
+                           "administrator."),
+    "plain_session_not_found": ("找不到这次活动，或它的通知还没有发布。",
+                                "This session is not here, or its notice is not published "
+                                "yet."),
+    "plain_member_not_found": ("找不到这位党员的信息。", "This member's page is not here."),
+    "plain_error": ("没能完成。请稍后再试；如仍不行，请告诉站点管理员。",
+                    "That did not work. Try again later; if it still fails, tell the station "
+                    "administrator."),
+})
+
+
 def pick_lang(request: Request) -> str:
     asked = request.query_params.get("lang")
     if asked in {"zh", "en"}:
@@ -279,8 +324,10 @@ UI.update({
     "notice_where": ("地点：{place}", "Where: {place}"),
     "print": ("打印", "Print"),
     "next_session": ("下一次活动：", "Next session:"),
-    "tv_keys": ("遥控器：↑↓ 选择，确定键播放，返回键回到列表。",
-                "Remote: ↑↓ choose, OK plays, Back returns to the list."),
+    "tv_keys": ("遥控器：方向键选择，确定键播放；播放时 ←→ 快退快进 10 秒，↑↓ 上一个/下一个，"
+                "返回键回到列表。",
+                "Remote: arrows choose, OK plays; while playing ←→ seek 10 s, ↑↓ previous/next, "
+                "Back returns to the list."),
     "no_session_today": ("今天没有安排活动。", "No session today."),
     "no_pending": ("没有待安排的必看课件。", "No must-watch items waiting."),
     "plans_of_year": ("{year} 年学习计划", "Plans for {year}"),
@@ -308,6 +355,60 @@ UI.update({
                        "this once."),
 })
 
+
+# Planning without friction (issue 14.5)
+UI.update({
+    "entered_afterwards": ("补录", "entered afterwards"),
+    "entered_afterwards_help": ("这场活动是在开始之后才创建或调整的。",
+                                "This session was created or moved after it started."),
+    "cancelled": ("已取消", "cancelled"),
+    "cancelled_on": ("本次活动已于 {at} 取消。原因：{reason}",
+                     "This session was cancelled on {at}. Reason: {reason}"),
+    "cancel_session": ("取消本次活动", "Cancel this session"),
+    "cancel_reason": ("取消原因", "Reason"),
+    "cancel_help": ("取消后活动仍保留在列表中（划线显示）并记入台账，不会被删除；"
+                    "导出的播放列表随即失效。",
+                    "A cancelled session stays in the list, struck through, and is written to "
+                    "the ledger; it is never deleted. Its exported playlists stop working."),
+    "length_against_target": ("{items} 个课件，{minutes}/{target} 分钟",
+                              "{items} items, {minutes}/{target} min"),
+    "checks_failing": ("{n} 项不符合", "{n} failing"),
+    "checks_warnings": ("{n} 项提醒", "{n} warnings"),
+    "checks_pass": ("全部符合", "all pass"),
+    "notice_none": ("未发布", "none"),
+    "notice_on_time": ("按时发布", "on time"),
+    "notice_late": ("发布晚了", "late"),
+    "open_tv": ("打开", "Open"),
+    "compose_preview": ("自动编排的方案（尚未保存）", "Proposed playlist (not saved)"),
+    "compose_summary": ("{n} 个课件，共 {minutes} 分钟（目标 {target} 分钟）。"
+                        "采用后替换当前播放列表；放弃则保持不变。",
+                        "{n} items, {minutes} min (target {target} min). Accepting replaces "
+                        "the playlist; discarding keeps it as it is."),
+    "compose_accept": ("采用", "Accept"),
+    "compose_discard": ("放弃", "Discard"),
+    "publish_over_checks": ("以下检查项不符合要求，确定仍要发布通知吗？",
+                            "These checks fail. Publish the notice anyway?"),
+    "publish_over_checks_help": ("仍然发布时，这些不符合项会随通知一起记入台账。",
+                                 "If you publish anyway, the failing checks are written to the "
+                                 "ledger with the notice."),
+    "publish_anyway": ("仍然发布", "Publish anyway"),
+    "rule_every_month": ("每月", "Every month on"),
+    "rule_day": ("日期", "day"),
+    "rule_day_suffix": ("日", "(day of month)"),
+    "rule_nth": ("第几个", "which"),
+    "rule_weekday": ("星期几", "weekday"),
+    "rule_nth_1": ("第一个", "the first"),
+    "rule_nth_2": ("第二个", "the second"),
+    "rule_nth_3": ("第三个", "the third"),
+    "rule_nth_4": ("第四个", "the fourth"),
+    "rule_nth_5": ("第五个（没有则为最后一个）", "the fifth (else the last)"),
+    "rule_ending": ("每月逢", "Every month on the first day ending in"),
+    "rule_ending_digit": ("尾数", "last digit"),
+    "rule_ending_suffix": ("的第一天（0 即 10 日）", "(0 means the 10th)"),
+    "must_watch_item": ("课件（输入名称或拼音搜索）", "Item (search by title or pinyin)"),
+    "must_watch_chosen": ("已选：《{title}》", "Chosen: “{title}”"),
+    "choose": ("选择", "Choose"),
+})
 
 # The checkpoint page (issue 14.4)
 UI.update({
@@ -348,6 +449,44 @@ UI.update({
     "optional": ("可不填", "optional"),
     "verdict_ok": ("校验通过", "Verified"),
     "verdict_failed": ("校验不通过", "Verification failed"),
+})
+
+# TV and station page (issue 14.6)
+UI.update({
+    "tv_paused": ("已暂停", "Paused"),
+    "tv_clock": ("现在时间", "Time now"),
+    "tv_progress": ("播放进度", "Progress"),
+    "tv_playing_keys": ("←→ 快退/快进 10 秒　↑↓ 上一个/下一个　确定键 暂停/继续　返回键 回到列表",
+                        "←→ seek 10 s · ↑↓ previous/next · OK pause/resume · Back to the list"),
+    "tv_open_viewing": ("自由点播", "Open viewing"),
+    "tv_items_n": ("{n} 个课件", "{n} items"),
+    "tv_nothing_to_watch": ("课件库里还没有可以在电视上播放的课件。",
+                            "The library holds nothing a TV can play yet."),
+    "tv_open_keys": ("遥控器：方向键选择，确定键播放，返回键回到电视首页。",
+                     "Remote: arrows choose, OK plays, Back returns to the TV's first page."),
+    "tv_back_to_tv": ("回到电视首页", "Back to the TV's first page"),
+    "open_tv_mode": ("打开电视播放模式", "Open the TV mode"),
+    "open_tv_mode_hint": ("（站点电视用上面的二维码链接打开，播放记在本站点名下）",
+                          "(the station's TV opens it through the QR link below, so its "
+                          "playbacks are recorded for this station)"),
+    "rescan_heading": ("重新扫描课件库", "Rescan the library"),
+    "rescan_intro": ("新下载的课件或放入的光盘镜像，扫描后进入课件目录。扫描在服务器后台进行，"
+                     "可以离开本页；同一时间只进行一次扫描。",
+                     "Newly downloaded courseware and disc images enter the catalog once "
+                     "scanned. The scan runs on the server: you may leave this page; one scan "
+                     "runs at a time."),
+    "rescan_no_roots_here": ("没有可扫描的媒体库目录：请管理员在设置 library_roots 中配置，"
+                             "或先用 yuanjiao scan 目录 扫描一次。",
+                             "No library folder to scan: set library_roots, or scan one with "
+                             "yuanjiao scan FOLDER first."),
+    "rescan_start": ("开始扫描", "Start the scan"),
+    "rescan_see_catalog": ("查看课件目录", "See the catalog"),
+    "rescan_idle": ("本次运行以来还没有从网页启动过扫描。", "No scan started from a page since "
+                    "the server started."),
+    "rescan_walking": ("正在查找文件：已找到 {found} 个……", "Looking for files: {found} "
+                       "found so far…"),
+    "rescan_examining": ("正在检查新的和改动过的文件：{done} / {total}",
+                         "Examining new and changed files: {done} of {total}"),
 })
 
 def translator(lang: str):  # type: ignore[no-untyped-def]

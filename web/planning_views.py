@@ -3,21 +3,24 @@ auto-compose, publishing the notice, town rules, plans and must-watch items."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from catalog import compose, org, planning, rules
-from catalog.errors import BadRequest, NotFound
+from catalog.errors import BadRequest, NotFound, YuanjiaoError
 from catalog.models import Item, OrgNode, Plan, StudySession, utcnow
 from catalog.themes import LEARNING_THEMES, theme_label
 from web.auth import principal_of
 from web.i18n import pick_lang
+from web.ledger_rows import record
 from web.params import MAX_ID, json_int, json_number, parse_id, parse_int
 from web.views import json_object, render
 
@@ -48,6 +51,36 @@ def _span(form: Any, zone: ZoneInfo) -> tuple[datetime, datetime]:
     start = planning.local(day, _minute(str(form.get("start", "")), "start"), zone)
     end = planning.local(day, _minute(str(form.get("end", "")), "end"), zone)
     return start, end
+
+
+# ---- a form with a mistake comes back with its values and the message beside the field
+
+
+@dataclass(frozen=True)
+class FormProblem:
+    form: str  # which form on the page: "create-12", "rule-3", "must-watch", "publish" …
+    field: str  # the input the message stands beside ("" when none is to blame)
+    message: str
+    values: dict[str, str]
+
+
+# Which input an error names, by the error's own fields, else by its key.
+_FIELD_OF_KEY = {"bad_span": "end", "bad_rule": "rule", "bad_rule_day": "rule_day",
+                 "bad_rule_ending": "rule_ending", "bad_deadline": "deadline",
+                 "must_watch_item_unclear": "item_query", "must_watch_item_needed":
+                 "item_query", "item_not_found": "item_query", "cancel_reason_needed":
+                 "reason", "node_not_found": "node_ids", "must_watch_scope": "node_ids"}
+
+
+def form_problem(request: Request, form_key: str, error: YuanjiaoError, form: Any
+                 ) -> FormProblem:
+    name = error.fields.get("name") or error.fields.get("field") or _FIELD_OF_KEY.get(
+        error.key, "")
+    values = {key: str(value)[:5000] for key, value in form.multi_items()
+              if isinstance(value, str) and key != "csrf"}
+    values |= {f"{key}[]": "\n".join(str(v) for v in form.getlist(key))
+               for key in ("node_ids", "topics")}
+    return FormProblem(form_key, str(name), error.message(pick_lang(request)), values)
 
 
 # ---- JSON of a session
@@ -95,13 +128,50 @@ def session_json(session: Session, study: StudySession, request: Request) -> dic
                  "scheduled_elsewhere": d.scheduled_elsewhere, "listed": d.item_id in listed}
                 for d in facts.due],
         "checks": [f.json(lang) for f in rules.check(facts, utcnow())],
+        "notice_state": planning.notice_state(study),
+        "entered_afterwards": planning.entered_afterwards(study),
+        "cancelled_at": (study.cancelled_at.astimezone(zone).isoformat()
+                         if study.cancelled_at else None),
+        "cancel_reason": study.cancel_reason,
     }
 
 
 # ---- pages
 
 
-def sessions_page(request: Request) -> Response:
+@dataclass(frozen=True)
+class SessionRow:
+    """One line of the session list: what an organizer checks at a glance."""
+
+    study: StudySession
+    home: OrgNode
+    minutes: float  # playlist and discussion
+    target: int
+    items: int
+    errors: list[str]
+    warnings: list[str]
+    notice: str  # none | on_time | late
+    afterwards: bool
+
+
+def _rows(session: Session, found: list[tuple[StudySession, OrgNode]], zone: ZoneInfo,
+          min_minutes: int, lang: str) -> list[SessionRow]:
+    out = []
+    now = utcnow()
+    for study, home in found:
+        facts = planning.facts(session, study, zone, min_minutes)
+        checks = rules.check(facts, now) if study.cancelled_at is None else []
+        out.append(SessionRow(
+            study, home, round(rules.playback_seconds(facts.entries) / 60
+                               + study.discussion_minutes),
+            min_minutes, len(facts.entries),
+            [f.message(lang) for f in checks if f.severity == rules.ERROR],
+            [f.message(lang) for f in checks if f.severity != rules.ERROR],
+            planning.notice_state(study), planning.entered_afterwards(study)))
+    return out
+
+
+def sessions_page(request: Request, problem: FormProblem | None = None) -> Response:
     principal = principal_of(request)
     scope = principal.node
     assert scope is not None
@@ -113,71 +183,161 @@ def sessions_page(request: Request) -> Response:
     except ValueError:
         raise BadRequest("bad_date", name="month", value=raw) from None
     following = (first + timedelta(days=32)).replace(day=1)
+    settings = request.app.state.settings
     with request.app.state.db.session() as session:
         found = planning.sessions_under(
             session, scope, datetime.combine(first, time(), zone),
             datetime.combine(following, time(), zone))
+        rows = _rows(session, found, zone, settings.activity_min_minutes, pick_lang(request))
         organizations = list(org.subtree(session, scope, org.Kind.ORGANIZATION))
         pending = {o.id: planning.pending_must_watch(session, o, today, zone)
                    for o in organizations}
         towns = [n for n in org.subtree(session, scope, org.Kind.TOWN)]
-        return render(request, "sessions.html", sessions=found, organizations=organizations,
-                      pending=pending, towns=towns, month=first,
-                      previous=(first - timedelta(days=1)).strftime("%Y-%m"),
-                      following=following.strftime("%Y-%m"), zone=zone,
-                      can_edit=principal.edits, kind_label=planning.kind_label,
-                      kinds=list(planning.SessionKind), today=today)
+        response = render(
+            request, "sessions.html", rows=rows, organizations=organizations,
+            pending=pending, towns=towns, month=first,
+            previous=(first - timedelta(days=1)).strftime("%Y-%m"),
+            following=following.strftime("%Y-%m"), zone=zone, can_edit=principal.edits,
+            kind_label=planning.kind_label, kinds=list(planning.SessionKind), today=today,
+            problem=problem, weekdays=WEEKDAYS)
+    if problem is not None:
+        response.status_code = 400
+    return response
+
+
+WEEKDAYS = [("星期一", "Monday"), ("星期二", "Tuesday"), ("星期三", "Wednesday"),
+            ("星期四", "Thursday"), ("星期五", "Friday"), ("星期六", "Saturday"),
+            ("星期日", "Sunday")]
 
 
 async def session_create(request: Request) -> Response:
     form = await request.form()
     zone = zone_of(request)
-    start, end = _span(form, zone)
-    kind = planning.parse_kind(str(form.get("kind", "prescribed")))
-    with request.app.state.db.transaction() as session:
-        home = org.get_node(session, request.path_params["node_id"])
-        study = planning.create_session(session, home, start, end, str(form.get("title", "")),
-                                        kind, [str(t) for t in form.getlist("topics")],
-                                        str(form.get("group", "")))
-        study_id = study.id
+    node_id = request.path_params["node_id"]
+    try:
+        start, end = _span(form, zone)
+        kind = planning.parse_kind(str(form.get("kind", "prescribed")))
+        with request.app.state.db.transaction() as session:
+            home = org.get_node(session, node_id)
+            study = planning.create_session(
+                session, home, start, end, str(form.get("title", "")), kind,
+                [str(t) for t in form.getlist("topics")], str(form.get("group", "")))
+            study_id = study.id
+    except BadRequest as error:
+        return await run_in_threadpool(sessions_page, request,
+                                       form_problem(request, f"create-{node_id}", error, form))
     return RedirectResponse(request.app.url_path_for("session_page", session_id=study_id),
                             status_code=303)
 
 
-def session_page(request: Request) -> Response:
+def session_page(request: Request, problem: FormProblem | None = None,
+                 unconfirmed: list[str] | None = None) -> Response:
     principal = principal_of(request)
     with request.app.state.db.session() as session:
         study = planning.get_session(session, request.path_params["session_id"])
         home = org.get_node(session, study.org_id)
         data = session_json(session, study, request)
     lang = pick_lang(request)
-    return render(request, "session.html", study=data, can_edit=principal.edits(home),
-                  themes=LEARNING_THEMES, topics=planning.TOPICS,
-                  kind_label=planning.kind_label,
-                  theme_labels={t.value: theme_label(t, lang) for t in LEARNING_THEMES})
+    response = render(request, "session.html", study=data, can_edit=principal.edits(home),
+                      themes=LEARNING_THEMES, topics=planning.TOPICS,
+                      kind_label=planning.kind_label, problem=problem,
+                      unconfirmed=unconfirmed or [],
+                      theme_labels={t.value: theme_label(t, lang) for t in LEARNING_THEMES})
+    if unconfirmed:
+        response.status_code = 409  # asked to confirm: nothing was published yet
+    elif problem is not None:
+        response.status_code = 400
+    return response
+
+
+def _back_to(request: Request, session_id: int) -> Response:
+    return RedirectResponse(request.app.url_path_for("session_page", session_id=session_id),
+                            status_code=303)
 
 
 async def session_move(request: Request) -> Response:
     form = await request.form()
-    start, end = _span(form, zone_of(request))
     session_id = request.path_params["session_id"]
-    with request.app.state.db.transaction() as session:
-        planning.move_session(planning.get_session(session, session_id), start, end)
-    return RedirectResponse(request.app.url_path_for("session_page", session_id=session_id),
-                            status_code=303)
+    try:
+        start, end = _span(form, zone_of(request))
+        with request.app.state.db.transaction() as session:
+            planning.move_session(planning.get_session(session, session_id), start, end)
+    except BadRequest as error:
+        return await run_in_threadpool(session_page, request,
+                                       form_problem(request, "move", error, form))
+    return _back_to(request, session_id)
+
+
+def _failing_if_published(request: Request, session_id: int, text: str,
+                          topics: list[str]) -> tuple[list[str], dict[str, Any]]:
+    """The errors the rule checks would show once the notice is out (nothing is saved),
+    and the ledger row that publishing writes."""
+    zone = zone_of(request)
+    lang = pick_lang(request)
+    with request.app.state.db.session() as session:
+        study = planning.get_session(session, session_id)
+        planning.publish_notice(study, text)
+        if topics:
+            study.topics = planning.parse_topics(topics)
+        facts = planning.facts(session, study, zone,
+                               request.app.state.settings.activity_min_minutes)
+        failing = [f for f in rules.check(facts, utcnow()) if f.severity == rules.ERROR]
+        row = {"session": str(study.id), "organization": study.org_id,
+               "by": principal_of(request).label, "notice": study.notice,
+               "topics": list(study.topics),
+               "starts_at": study.starts_at.astimezone(zone).isoformat(),
+               "late": planning.notice_state(study) == "late",
+               "failing_checks": [f.code for f in failing]}
+        session.rollback()
+    return [f.message(lang) for f in failing], row
 
 
 async def session_publish(request: Request) -> Response:
+    """Publishing over failing checks asks once; the publication, and the checks it went
+    out over, are a ledger row (``notice.published``)."""
     form = await request.form()
     session_id = request.path_params["session_id"]
-    with request.app.state.db.transaction() as session:
-        study = planning.get_session(session, session_id)
-        planning.publish_notice(study, str(form.get("notice", "")))
-        topics = form.getlist("topics")
-        if topics:
-            study.topics = planning.parse_topics([str(t) for t in topics])
-    return RedirectResponse(request.app.url_path_for("session_page", session_id=session_id),
-                            status_code=303)
+    text = str(form.get("notice", ""))
+    topics = [str(t) for t in form.getlist("topics")]
+    try:
+        failing, row = await run_in_threadpool(_failing_if_published, request, session_id,
+                                               text, topics)
+        if failing and form.get("confirm") != "yes":
+            return await run_in_threadpool(
+                session_page, request, FormProblem("publish", "", "", {
+                    "notice": text, "topics[]": "\n".join(topics)}), failing)
+        await run_in_threadpool(record, request, "notice.published", row)
+        with request.app.state.db.transaction() as session:
+            study = planning.get_session(session, session_id)
+            planning.publish_notice(study, text)
+            if topics:
+                study.topics = planning.parse_topics(topics)
+    except BadRequest as error:
+        return await run_in_threadpool(session_page, request,
+                                       form_problem(request, "publish", error, form))
+    return _back_to(request, session_id)
+
+
+async def session_cancel(request: Request) -> Response:
+    """Kept, struck through, with its reason; the cancellation is a ledger row."""
+    form = await request.form()
+    session_id = request.path_params["session_id"]
+    reason = str(form.get("reason", ""))
+    try:
+        with request.app.state.db.session() as session:
+            study = planning.get_session(session, session_id)
+            planning.cancel_session(study, reason)  # checks; saved below, after the row
+            row = {"session": str(study.id), "organization": study.org_id,
+                   "by": principal_of(request).label, "reason": study.cancel_reason,
+                   "starts_at": study.starts_at.isoformat()}
+            session.rollback()
+        await run_in_threadpool(record, request, "session.cancelled", row)
+        with request.app.state.db.transaction() as session:
+            planning.cancel_session(planning.get_session(session, session_id), reason)
+    except BadRequest as error:
+        return await run_in_threadpool(session_page, request,
+                                       form_problem(request, "cancel", error, form))
+    return _back_to(request, session_id)
 
 
 def session_notice(request: Request) -> Response:
@@ -302,16 +462,35 @@ def api_sessions(request: Request) -> Response:
             for s, o in found]})
 
 
+def _rule_text(form: Any) -> str:
+    """The rule as the API writes it, from the page's controls: a day of the month, a
+    last digit, or the n-th weekday; the text itself when no control was chosen."""
+    kind = str(form.get("rule_kind", ""))
+    if kind == "day":
+        return f"day:{parse_int(str(form.get('rule_day', '')), 'rule_day', 1, 31)}"
+    if kind == "ending":
+        return f"ending:{parse_int(str(form.get('rule_ending', '')), 'rule_ending', 0, 9)}"
+    if kind == "weekday":
+        nth = parse_int(str(form.get("rule_nth", "")), "rule_nth", 1, 5)
+        return f"weekday:{nth}:{parse_int(str(form.get('rule_weekday', '')), 'rule_weekday', 0, 6)}"
+    return str(form.get("rule", ""))
+
+
 async def org_rules(request: Request) -> Response:
     form = await request.form()
     zone = zone_of(request)
-    year = parse_int(str(form.get("year", "")), "year", 2000, 2100)
-    minutes = parse_int(str(form.get("minutes", "") or "240"), "minutes", 1, 24 * 60)
-    with request.app.state.db.transaction() as session:
-        town = org.get_node(session, request.path_params["node_id"])
-        rule = planning.add_rule(session, town, year, str(form.get("rule", "")),
-                                 _minute(str(form.get("start", "08:30")), "start"), minutes)
-        planning.apply_rule(session, rule, zone)
+    node_id = request.path_params["node_id"]
+    try:
+        year = parse_int(str(form.get("year", "")), "year", 2000, 2100)
+        minutes = parse_int(str(form.get("minutes", "") or "240"), "minutes", 1, 24 * 60)
+        start = _minute(str(form.get("start", "08:30")), "start")
+        with request.app.state.db.transaction() as session:
+            town = org.get_node(session, node_id)
+            rule = planning.add_rule(session, town, year, _rule_text(form), start, minutes)
+            planning.apply_rule(session, rule, zone)
+    except BadRequest as error:
+        return await run_in_threadpool(sessions_page, request,
+                                       form_problem(request, f"rule-{node_id}", error, form))
     return RedirectResponse(f"{request.app.url_path_for('sessions')}?month={year}-01",
                             status_code=303)
 
@@ -388,28 +567,47 @@ async def plan_page(request: Request) -> Response:
 # ---- must-watch
 
 
+def _chosen_item(session: Session, form: Any) -> int:
+    """The item picked from the search (``item_id``), else the one item whose title is
+    exactly what was typed (a browser without scripts)."""
+    raw = str(form.get("item_id", "")).strip()
+    if raw:
+        return parse_int(raw, "item_id", 1, MAX_ID)
+    query = " ".join(str(form.get("item_query", "")).split())
+    if not query:
+        raise BadRequest("must_watch_item_needed")
+    found = session.scalars(select(Item.id).where(Item.title == query,
+                                                  Item.missing_since.is_(None))).all()
+    if len(found) != 1:
+        raise BadRequest("must_watch_item_unclear", query=query[:40])
+    return found[0]
+
+
 async def must_watch_create(request: Request) -> Response:
     principal = principal_of(request)
     form = await request.form()
     issuer = principal.node
     assert issuer is not None
-    item_id = parse_int(str(form.get("item_id", "")), "item_id", 1, MAX_ID)
     today = datetime.now(zone_of(request)).date()
-    with request.app.state.db.transaction() as session:
-        nodes = []
-        for raw in form.getlist("node_ids"):
-            node_id = parse_id(raw)
-            node = session.get(OrgNode, node_id) if node_id else None
-            if node is None or not principal.sees(node):
-                raise NotFound("node_not_found", node_id=str(raw))
-            nodes.append(node)
-        planning.mark_must_watch(
-            session, item_id, session.get_one(OrgNode, issuer.id),
-            _date(str(form.get("issued_on") or today.isoformat()), "issued_on"),
-            _date(str(form.get("deadline", "")), "deadline"), nodes, str(form.get("note", "")))
+    try:
+        with request.app.state.db.transaction() as session:
+            item_id = _chosen_item(session, form)
+            nodes = []
+            for raw in form.getlist("node_ids"):
+                node_id = parse_id(raw)
+                node = session.get(OrgNode, node_id) if node_id else None
+                if node is None or not principal.sees(node):
+                    raise NotFound("node_not_found", node_id=str(raw))
+                nodes.append(node)
+            planning.mark_must_watch(
+                session, item_id, session.get_one(OrgNode, issuer.id),
+                _date(str(form.get("issued_on") or today.isoformat()), "issued_on"),
+                _date(str(form.get("deadline", "")), "deadline"), nodes,
+                str(form.get("note", "")))
+    except (BadRequest, NotFound) as error:
+        return await run_in_threadpool(sessions_page, request,
+                                       form_problem(request, "must-watch", error, form))
     # The search filter "must watch" reads the index: bring this item's document up to date.
-    from starlette.concurrency import run_in_threadpool
-
     await run_in_threadpool(request.app.state.search.update, request.app.state.db,
                             [item_id])
     back = str(form.get("back", "")) or request.app.url_path_for("sessions")

@@ -100,6 +100,8 @@ def test_an_organizer_builds_a_session_and_the_tv_plays_it(
 
     assert page.locator("#checks li[data-code=notice]").count() == 1
     page.get_by_role("button", name="发布通知").click()
+    # The length check fails (demo clips are short): asked once, then published over it.
+    page.get_by_role("button", name="仍然发布").click()
     page.wait_for_load_state()
     page.locator("#checks li").first.wait_for()
     assert page.locator("#checks li[data-code=notice]").count() == 0

@@ -113,18 +113,25 @@ ROUTES: dict[str, tuple[str, str, str, dict[str, str] | None]] = {
     "api_session": (NODE_READ, "GET", "/api/sessions/{session}", None),
     "session_move": (NODE_EDIT, "POST", "/sessions/{session}/move", {"date": "x"}),
     "session_publish": (NODE_EDIT, "POST", "/sessions/{session}/publish", {"topics": "x"}),
+    # (No reason given: refused beside the field, nothing cancelled.)
+    "session_cancel": (NODE_EDIT, "POST", "/sessions/{session}/cancel", {"reason": ""}),
     "api_session_compose": (NODE_EDIT, "POST", "/api/sessions/{session}/compose",
                             {"months": "x"}),
     "session_m3u8": (STATION_READ, "GET", "/sessions/{session}/playlist.m3u8", None),
     "session_xspf": (STATION_READ, "GET", "/sessions/{session}/playlist.xspf", None),
     "station_tv": (STATION_READ, "GET", "/station/{station}", None),
+    "station_open": (STATION_READ, "GET", "/station/{station}/open?theme=politics", None),
+    # Only its editors follow a rescan; starting one is tried in EXTRA, with a bad action.
+    "station_rescan": (NODE_EDIT, "GET", "/stations/{station}/rescan", None),
 }
 # Extra methods of routes above, tried too.
 EXTRA = [("roster_import", NODE_EDIT, "POST", "/org/{org}/import", {}),
          ("api_session", NODE_EDIT, "PUT", "/api/sessions/{session}", {"items": "x"}),
          ("api_plans", NODE_EDIT, "PUT", "/api/org/{org}/plans?year=2027", {"x": "y"}),
          ("plan_page", NODE_EDIT, "POST", "/org/{org}/plan?year=x", {}),
-         ("api_member", MEMBER_EDIT, "PUT", "/api/members/{member}", {"name": ""})]
+         ("api_member", MEMBER_EDIT, "PUT", "/api/members/{member}", {"name": ""}),
+         ("station_rescan", NODE_EDIT, "POST", "/stations/{station}/rescan",
+          {"action": "check"})]
 
 # Who asks: (username or pseudo-role, role, the scope's kind)
 CALLERS = ["anonymous", "terminal", "admin", "inspector", "chengguan", "dongcun", "zhangsan"]

@@ -221,19 +221,45 @@
     document.getElementById("discussion").addEventListener("change", function (event) {
       save({discussion_minutes: parseInt(event.target.value, 10) || 0});
     });
+    // Auto-compose proposes; the playlist changes only when the organizer accepts.
+    var proposal = null;
+    var preview = document.getElementById("compose-preview");
+    function closePreview() {
+      proposal = null;
+      preview.hidden = true;
+      document.getElementById("compose-items").textContent = "";
+    }
     document.getElementById("compose").addEventListener("click", function () {
       token().then(function (csrf) {
         return fetch(api + "/compose", {method: "POST", headers: {"x-csrf-token": csrf,
           "content-type": "application/json"}, body: "{}"});
-      }).then(function (r) { return r.json(); }).then(function (proposal) {
-        var reasons = document.getElementById("compose-reasons");
-        reasons.textContent = "";
-        proposal.items.forEach(function (item) {
-          reasons.appendChild(el("li", "", "《" + item.title + "》 " + item.reason));
+      }).then(function (r) { return r.json(); }).then(function (found) {
+        if (found.error) { showError(found.message); return; }
+        proposal = found;
+        var items = document.getElementById("compose-items");
+        items.textContent = "";
+        found.items.forEach(function (item) {
+          var row = el("li", "entry theme-edge-" + item.theme);
+          row.dataset.id = item.id;
+          row.appendChild(el("span", "title", item.title));
+          row.appendChild(el("span", "theme theme-" + item.theme, item.theme_label));
+          row.appendChild(el("span", "duration", clock(item.duration)));
+          row.appendChild(el("small", "reason", item.reason));
+          items.appendChild(row);
         });
-        saveItems(proposal.items, proposal.items.map(function (i) { return i.reason; }));
+        document.getElementById("compose-summary").textContent = text.preview
+          .replace("{n}", found.items.length).replace("{minutes}", Math.round(found.minutes))
+          .replace("{target}", Math.round(found.target_minutes));
+        preview.hidden = false;
       });
     });
+    document.getElementById("compose-accept").addEventListener("click", function () {
+      if (!proposal) { return; }
+      var chosen = proposal.items;
+      closePreview();
+      saveItems(chosen, chosen.map(function (i) { return i.reason; }));
+    });
+    document.getElementById("compose-discard").addEventListener("click", closePreview);
     pick();
   }
   render();
