@@ -458,7 +458,10 @@ def api_sessions(request: Request) -> Response:
             {"id": s.id, "title": s.title, "organization": o.name, "organization_id": o.id,
              "kind": s.kind, "starts_at": s.starts_at.astimezone(zone).isoformat(),
              "ends_at": s.ends_at.astimezone(zone).isoformat(), "moved": s.moved,
-             "notice_published": s.notice_published_at is not None}
+             "notice_published": s.notice_published_at is not None,
+             "notice_state": planning.notice_state(s),
+             "entered_afterwards": planning.entered_afterwards(s),
+             "cancelled": s.cancelled_at is not None, "cancel_reason": s.cancel_reason}
             for s, o in found]})
 
 
