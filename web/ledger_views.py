@@ -99,8 +99,8 @@ def _code_field(check: Check, lang: str, required: bool) -> str | None:
         return None
     signs = re.sub(r"[\s-]", "", raw)
     if not signs.isascii() or not signs.isalnum() or len(signs) > 32:
-        check.errors["code"] = ("校验码只含字母和数字，如 7KQ2-M9XH-4T。" if lang == "zh" else
-                                "A code has letters and digits only, like 7KQ2-M9XH-4T.")
+        check.errors["code"] = ("校验码只含字母和数字，如 DCEW7-KK3AW。" if lang == "zh" else
+                                "A code has letters and digits only, like DCEW7-KK3AW.")
     return raw
 
 
