@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -10,9 +11,10 @@ from starlette.responses import JSONResponse, Response
 
 from catalog.errors import YuanjiaoError
 from catalog.messages import message
-from web.i18n import pick_lang, translator
+from web.i18n import UI, pick_lang, translator
 
 log = logging.getLogger(__name__)
+NAMES_SOMETHING = re.compile(r"[0-9/]")  # an id or a path, in a "not found"
 
 
 def wants_json(request: Request) -> bool:
@@ -22,15 +24,32 @@ def wants_json(request: Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
+def plain_text(key: str, status: int, text: str, lang: str) -> str:
+    """The error as a page for members, terminals and guests says what happened and what
+    to do, with no command line, number or path in it (issue 14.7): a 404 page had told
+    a member to run `yuanjiao items`. Staff read the full message."""
+    plain = f"plain_{key}"
+    if plain in UI:
+        return translator(lang)(plain)
+    if status == 404 and (NAMES_SOMETHING.search(text) or "yuanjiao" in text):
+        return translator(lang)("plain_not_found")  # "no node 12", "no page /x/y"
+    if "yuanjiao" in text:
+        return translator(lang)("plain_error")
+    return text
+
+
 def render_error(request: Request, status: int, key: str, text: str) -> Response:
     if wants_json(request):
         return JSONResponse({"error": key, "message": text}, status_code=status)
     from catalog.accounts import role_label
+    from web.access import STAFF
     from web.auth import principal_of
 
     lang = pick_lang(request)
     templates = request.app.state.templates
     principal = principal_of(request)
+    if principal.role not in STAFF:
+        text = plain_text(key, status, text, lang)
     return templates.TemplateResponse(
         request, "error.html", {"lang": lang, "t": translator(lang), "message": text,
                                 "path_for": request.app.url_path_for, "me": principal,

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from catalog import org, planning
+from catalog import member_activity, org, planning
 from catalog.errors import BadRequest, NotFound
 from catalog.models import OrgNode
 from catalog.org import Kind, MemberFields
@@ -119,12 +119,46 @@ async def org_add_member(request: Request) -> Response:
 
 
 def member_page(request: Request) -> Response:
+    """A member's page: his record, and (issue 14.7) his branch's coming sessions with
+    their notices, the must-watch items due and what he watched. The same for the staff
+    who may see him, so a secretary sees what the member sees."""
     principal = principal_of(request)
+    zone = ZoneInfo(request.app.state.settings.timezone)
     with request.app.state.db.session() as session:
         member, home = org.get_member(session, request.path_params["member_id"])
-        return render(request, "member.html", member=member, home=home,
-                      can_edit=principal.edits_member(home),
+        done = member_activity.activity(session, member, home, datetime.now(zone), zone)
+        return render(request, "member.html", member=member, home=home, activity=done,
+                      own=principal.user is not None and principal.user.member_id == member.id,
+                      can_edit=principal.edits_member(home), zone=zone,
+                      kind_label=planning.kind_label,
                       category_label=org.category_label, categories=list(org.Category))
+
+
+def activity_json(request: Request, done: member_activity.Activity) -> dict[str, Any]:
+    """The member page's JSON twin (GET /api/members/{id}): what the page lists."""
+    zone = ZoneInfo(request.app.state.settings.timezone)
+    path_for = request.app.url_path_for
+
+    def at(moment: datetime | None) -> str | None:
+        return moment.astimezone(zone).isoformat() if moment else None
+
+    return {
+        "sessions": [{"id": c.study.id, "title": c.study.title, "kind": c.study.kind,
+                      "starts_at": at(c.study.starts_at), "ends_at": at(c.study.ends_at),
+                      "station": c.station.name if c.station else None,
+                      "cancelled": c.cancelled, "cancel_reason": c.study.cancel_reason,
+                      "notice_published_at": at(c.study.notice_published_at),
+                      "notice_url": (path_for("session_notice", session_id=c.study.id)
+                                     if c.notice_open else None)} for c in done.coming],
+        "must_watch": [{"item_id": d.item.id, "title": d.item.title,
+                        "deadline": d.deadline.isoformat(), "duration": d.item.duration,
+                        "watched_seconds": round(d.watched_seconds, 1),
+                        "watch_url": path_for("watch", item_id=d.item.id)} for d in done.due],
+        "watched": [{"item_id": p.item_id, "title": p.title, "opened_at": at(p.opened_at),
+                     "closed_at": at(p.closed_at), "seconds": round(p.seconds, 1),
+                     "failure": p.failure or None} for p in done.watched],
+        "watched_total": done.watched_total,
+    }
 
 
 async def member_update(request: Request) -> Response:
@@ -144,9 +178,12 @@ async def member_update(request: Request) -> Response:
 async def api_member(request: Request) -> Response:
     if request.method == "PUT":
         return await member_update(request)
+    zone = ZoneInfo(request.app.state.settings.timezone)
     with request.app.state.db.session() as session:
         member, home = org.get_member(session, request.path_params["member_id"])
-        return JSONResponse(org.member_json(member, home, pick_lang(request)))
+        done = member_activity.activity(session, member, home, datetime.now(zone), zone)
+        return JSONResponse(org.member_json(member, home, pick_lang(request))
+                            | activity_json(request, done))
 
 
 # ---- stations

@@ -17,6 +17,7 @@ from catalog.accounts import role_label
 from catalog.errors import BadRequest
 from catalog.settings import Settings
 from catalog.themes import LEARNING_THEMES, THEME_LABELS, Theme, parse_theme, theme_label
+from web.access import STAFF
 from web.auth import principal_of
 from web.i18n import pick_lang, translator
 from web.params import int_param
@@ -45,7 +46,7 @@ def render(request: Request, template: str, **context: Any) -> Response:
     principal = principal_of(request)
     context.setdefault("csrf", principal.csrf)
     context |= {"lang": lang, "t": translator(lang), "theme_label": theme_label,
-                "me": principal, "role_label": role_label,
+                "me": principal, "role_label": role_label, "staff": principal.role in STAFF,
                 "clock": clock, "size_text": size_text, "path_for": request.app.url_path_for,
                 "local_time": local_time(request.app.state.settings)}
     return request.app.state.templates.TemplateResponse(request, template, context)

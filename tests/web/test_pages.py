@@ -23,6 +23,7 @@ from catalog.themes import LEARNING_THEMES, THEME_LABELS
 from indexer.pipeline import Scanner
 from media.demo import MANIFEST
 from web.app import create_app
+from web.i18n import translator
 
 pytestmark = pytest.mark.ffmpeg
 
@@ -217,9 +218,10 @@ def test_accept_language_picks_the_page_language(client: TestClient, accept_lang
 
 
 def test_empty_catalog_says_how_to_fill_it(client: TestClient) -> None:
+    # A guest is shown whom to ask; staff the command (tests/web/test_member_page.py).
     response = client.get("/")
     assert response.status_code == 200
-    assert "目录中还没有课件。请在服务器上运行 yuanjiao scan 目录。" in response.text
+    assert "目录中还没有课件。请告诉站点管理员。" in response.text
     assert parse_catalog(response.text).sections == []
 
 
@@ -247,8 +249,11 @@ def test_unknown_theme_is_a_chinese_error_page(client: TestClient) -> None:
 
 
 def test_item_page_shows_theme_reason_and_path(demo_items: dict[str, DemoItem],
-                                               client: TestClient) -> None:
+                                               client: TestClient, db: Database) -> None:
     item = demo_items["先进适用科技/rice.mp4"]
+    # The file's path is for staff (issue 14.7): a guest or member reads no path.
+    assert item.path not in page_text(client.get(f"/items/{item.item_id}").text)
+    sign_in(client, db)
     response = client.get(f"/items/{item.item_id}")
     assert response.status_code == 200
     text = page_text(response.text)
@@ -269,12 +274,18 @@ def test_item_page_in_english(demo_items: dict[str, DemoItem], client: TestClien
 
 
 @pytest.mark.parametrize("lang, html_lang_value", [("zh", "zh-CN"), ("en", "en")])
-def test_unknown_item_is_a_404_page_with_the_message(client: TestClient, lang: str,
-                                                     html_lang_value: str) -> None:
+def test_unknown_item_is_a_404_page_with_the_message(client: TestClient, db: Database,
+                                                     lang: str, html_lang_value: str) -> None:
     response = client.get("/items/99999", params={"lang": lang})
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
     assert html_lang(response.text) == html_lang_value
+    # A guest or member reads what to do, with no command or number (issue 14.7) ...
+    assert translator(lang)("plain_item_not_found") in page_text(response.text)
+    assert "99999" not in page_text(response.text)
+    # ... staff the full message.
+    sign_in(client, db)
+    response = client.get("/items/99999", params={"lang": lang})
     assert message("item_not_found", lang, item_id=99999) in page_text(response.text)
 
 
@@ -282,8 +293,11 @@ def test_item_page_beyond_the_database_integer_range_is_not_found(settings: Sett
                                                                   db: Database) -> None:
     with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
         response = test_client.get(f"/items/{2**63}")
+        sign_in(test_client, db)
+        staff = test_client.get(f"/items/{2**63}")
     assert response.status_code == 404
-    assert message("item_not_found", "zh", item_id=2**63) in page_text(response.text)
+    assert translator("zh")("plain_item_not_found") in page_text(response.text)
+    assert message("item_not_found", "zh", item_id=2**63) in page_text(staff.text)
 
 
 # scan errors
@@ -316,13 +330,17 @@ def test_scan_errors_page_when_there_are_none(staff_client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("path", ["/no-such-page", "/items/abc", "/课件"])
-def test_unknown_path_is_a_chinese_404_page(client: TestClient, path: str) -> None:
+def test_unknown_path_is_a_chinese_404_page(client: TestClient, db: Database,
+                                            path: str) -> None:
     response = client.get(path)
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
     assert html_lang(response.text) == "zh-CN"
     assert "出错了" in response.text
-    assert message("page_not_found", "zh", path=path) in page_text(response.text)
+    assert translator("zh")("plain_not_found") in page_text(response.text)
+    sign_in(client, db)
+    staff = client.get(path)
+    assert message("page_not_found", "zh", path=path) in page_text(staff.text)
 
 
 @pytest.mark.parametrize("accept, wants_json", [
