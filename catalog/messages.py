@@ -52,6 +52,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "参数 {name} 的值“{value}”无效：应为 {expected}。",
         "Parameter {name} has an invalid value '{value}': expected {expected}.",
     ),
+    # A parameter's error, by the kind of value it needs (issue 14.7; web/params.py).
+    "bad_integer": (
+        "参数 {name} 的值“{value}”无效：应为 {expected} 之间的整数。",
+        "Parameter {name} has an invalid value '{value}': expected a whole number in "
+        "{expected}.",
+    ),
+    "bad_number": (
+        "参数 {name} 的值“{value}”无效：应为 {expected} 之间的数。",
+        "Parameter {name} has an invalid value '{value}': expected a number in {expected}.",
+    ),
+    "bad_choice": (
+        "参数 {name} 的值“{value}”无效：应为以下之一：{expected}。",
+        "Parameter {name} has an invalid value '{value}': expected one of {expected}.",
+    ),
+    "method_not_allowed": (
+        "这个地址不接受 {method} 请求。",
+        "This address does not take {method} requests.",
+    ),
+    "bad_form": (
+        "提交的表单无法读取（{detail}）。请重新提交。",
+        "The form sent could not be read ({detail}). Send it again.",
+    ),
     "page_not_found": (
         "找不到页面 {path}。请从首页重新进入。",
         "There is no page at {path}. Start again from the home page.",

@@ -38,9 +38,17 @@ def plain_text(key: str, status: int, text: str, lang: str) -> str:
     return text
 
 
-def render_error(request: Request, status: int, key: str, text: str) -> Response:
+# Errors about one request parameter or field: the JSON names it as "param" too, so a
+# client can tell ?page=0 from ?per_page=0 (issue 14.7).
+PARAMETER_ERRORS = {"bad_integer": "name", "bad_number": "name", "bad_choice": "name",
+                    "bad_date": "name", "bad_time": "name", "bad_view_report": "field"}
+
+
+def render_error(request: Request, status: int, key: str, text: str,
+                 param: str | None = None) -> Response:
     if wants_json(request):
-        return JSONResponse({"error": key, "message": text}, status_code=status)
+        body = {"error": key, "message": text} | ({"param": param} if param else {})
+        return JSONResponse(body, status_code=status)
     from catalog.accounts import role_label
     from web.access import STAFF
     from web.auth import principal_of
@@ -59,16 +67,30 @@ def render_error(request: Request, status: int, key: str, text: str) -> Response
 
 async def domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, YuanjiaoError)
-    return render_error(request, exc.status, exc.key, exc.message(pick_lang(request)))
+    field = PARAMETER_ERRORS.get(exc.key)
+    param = str(exc.fields.get(field, "")) if field else None
+    return render_error(request, exc.status, exc.key, exc.message(pick_lang(request)),
+                        param)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own: no route (404), a method the route does not take (405), a form
+    or multipart body it cannot parse (400)."""
     assert isinstance(exc, HTTPException)
     lang = pick_lang(request)
     if exc.status_code == 404:
         return render_error(request, 404, "page_not_found",
                             message("page_not_found", lang, path=request.url.path))
-    return render_error(request, exc.status_code, "http_error", str(exc.detail))
+    if exc.status_code == 405:
+        answer = render_error(request, 405, "method_not_allowed",
+                              message("method_not_allowed", lang, method=request.method[:16]))
+    elif exc.status_code == 400:
+        answer = render_error(request, 400, "bad_form",
+                              message("bad_form", lang, detail=str(exc.detail)[:200]))
+    else:
+        answer = render_error(request, exc.status_code, "http_error", str(exc.detail))
+    answer.headers.update(exc.headers or {})  # 405's Allow
+    return answer
 
 
 async def server_error(request: Request, exc: Exception) -> Response:

@@ -12,13 +12,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from catalog import member_activity, org, planning
-from catalog.errors import BadRequest, NotFound
+from catalog.errors import NotFound
 from catalog.models import OrgNode
 from catalog.org import Kind, MemberFields
 from catalog.scope import Principal
 from web.auth import principal_of
 from web.i18n import pick_lang
-from web.params import MAX_ID, int_param
+from web.params import MAX_ID, int_param, parse_choice
 from web.views import json_object, render
 
 PER_PAGE = 100
@@ -226,14 +226,10 @@ async def station_token(request: Request) -> Response:
         station = org.get_node(session, node_id)
         if station.kind != Kind.STATION:
             raise NotFound("node_not_found", node_id=node_id)
-        action = form.get("action")
-        if action == "revoke":
+        if parse_choice(form.get("action"), "action", ("renew", "revoke")) == "revoke":
             org.revoke_token(station)
-        elif action == "renew":
-            org.issue_token(session, station)
         else:
-            raise BadRequest("bad_page", name="action", value=str(action),
-                             expected="renew, revoke")
+            org.issue_token(session, station)
     return RedirectResponse(request.app.url_path_for("station_page", node_id=node_id),
                             status_code=303)
 

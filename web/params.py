@@ -4,7 +4,9 @@ Python's ``int()`` refuses strings of more than 4,300 digits with a ValueError, 
 "²" through ``str.isdigit()`` only to fail on it, and ``float()`` reads "nan", "inf" and
 "1e999" (infinity); a database refuses an id beyond its integer column. Each of these
 was a 500. Here a number is ASCII digits of a sane length within stated bounds, and
-anything else is a 400 that names the parameter and what it should be.
+anything else is a 400 that names the parameter and what it should be, with a key of
+its own for each kind of value (issue 14.7): ``bad_integer``, ``bad_number``,
+``bad_choice``; web/errors.py adds the parameter's name to the JSON as ``param``.
 """
 
 from __future__ import annotations
@@ -24,24 +26,36 @@ _DECIMAL = re.compile(r"-?[0-9]{1,18}(\.[0-9]{1,18})?")
 SHOWN = 40  # characters of a bad value repeated in the message
 
 
-def _refuse(name: str, raw: object, expected: str) -> BadRequest:
+def _refuse(key: str, name: str, raw: object, expected: str) -> BadRequest:
     text = str(raw)
     shown = text if len(text) <= SHOWN else text[:SHOWN] + "…"
-    return BadRequest("bad_page", name=name, value=shown, expected=expected)
+    return BadRequest(key, name=name, value=shown, expected=expected)
 
 
 def parse_int(raw: str, name: str, low: int, high: int) -> int:
     text = raw.strip()
     if not _INTEGER.fullmatch(text) or not low <= int(text) <= high:
-        raise _refuse(name, raw, f"{low}–{high}")
+        raise _refuse("bad_integer", name, raw, f"{low}–{high}")
     return int(text)
 
 
 def parse_number(raw: str, name: str, low: float, high: float) -> float:
     text = raw.strip()
     if not _DECIMAL.fullmatch(text) or not low <= float(text) <= high:
-        raise _refuse(name, raw, f"{low:g}–{high:g}")
+        raise _refuse("bad_number", name, raw, f"{low:g}–{high:g}")
     return float(text)
+
+
+def parse_choice(raw: object, name: str, allowed: tuple[str, ...]) -> str:
+    """One of ``allowed`` (a theme, a sort order, a form's action)."""
+    if not isinstance(raw, str) or raw not in allowed:
+        raise _refuse("bad_choice", name, raw, ", ".join(allowed))
+    return raw
+
+
+def choice_param(request: Request, name: str, allowed: tuple[str, ...]) -> str | None:
+    raw = request.query_params.get(name)
+    return None if raw is None or raw == "" else parse_choice(raw, name, allowed)
 
 
 def parse_id(raw: object) -> int | None:
@@ -71,7 +85,7 @@ def number_param(request: Request, name: str, low: float, high: float) -> float 
 def json_int(value: Any, name: str, low: int, high: int) -> int:
     """An integer from a JSON body (where true and false are ints to Python)."""
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise _refuse(name, value, f"{low}–{high}")
+        raise _refuse("bad_integer", name, value, f"{low}–{high}")
     return value
 
 
@@ -79,7 +93,7 @@ def json_number(value: Any, name: str, low: float, high: float) -> float:
     """A finite number from a JSON body (Python's json reads NaN, Infinity and 1e999)."""
     if (isinstance(value, bool) or not isinstance(value, int | float)
             or not math.isfinite(value) or not low <= value <= high):
-        raise _refuse(name, value, f"{low:g}–{high:g}")
+        raise _refuse("bad_number", name, value, f"{low:g}–{high:g}")
     return float(value)
 
 

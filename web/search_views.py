@@ -8,12 +8,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from catalog.errors import BadRequest
 from catalog.themes import LEARNING_THEMES as THEMES
 from catalog.themes import theme_label
 from indexer.search_index import SORTS, Filters, Results, SearchIndex
 from web.i18n import pick_lang
-from web.params import int_param, number_param
+from web.params import choice_param, int_param, number_param
 from web.views import render
 
 KINDS = ("video", "audio", "document")
@@ -25,23 +24,19 @@ def _number(request: Request, name: str) -> float | None:
     return number_param(request, name, 0, 100 * 365 * 86400)
 
 
-def _choice(request: Request, name: str, allowed: tuple[str, ...]) -> str | None:
-    raw = request.query_params.get(name) or None
-    if raw is not None and raw not in allowed:
-        raise BadRequest("bad_page", name=name, value=raw, expected=", ".join(allowed))
-    return raw
+YES, NO = ("1", "true", "yes"), ("0", "false", "no")
 
 
 def _ask(request: Request) -> tuple[str, Filters, str, int]:
     params = request.query_params
     page = int_param(request, "page", 1, 1, 10_000)
-    must = params.get("must_watch")
-    filters = Filters(theme=_choice(request, "theme", tuple(t.value for t in THEMES)),
-                      kind=_choice(request, "kind", KINDS),
+    must = choice_param(request, "must_watch", YES + NO)
+    filters = Filters(theme=choice_param(request, "theme", tuple(t.value for t in THEMES)),
+                      kind=choice_param(request, "kind", KINDS),
                       min_duration=_number(request, "min_duration"),
                       max_duration=_number(request, "max_duration"),
-                      must_watch=None if must in (None, "") else must in ("1", "true", "yes"))
-    sort = _choice(request, "sort", SORTS) or "relevance"
+                      must_watch=None if must is None else must in YES)
+    sort = choice_param(request, "sort", SORTS) or "relevance"
     return params.get("q", ""), filters, sort, page
 
 

@@ -137,8 +137,20 @@ def test_bad_paging_parameters_are_a_400(client: TestClient, params: dict[str, s
     response = client.get("/api/items", params=params)
     assert response.status_code == 400
     body = response.json()
-    assert body["error"] == "bad_page"
+    assert body["error"] == "bad_integer" and body["param"] == name
     assert body["message"].startswith(f"参数 {name} 的值“{params[name]}”无效")
+
+
+def test_starlettes_own_errors_have_keys_of_their_own(client: TestClient) -> None:
+    # Issue 14.7: no two kinds of error share a key ("http_error" had stood for both).
+    wrong_method = client.put("/api/items")
+    assert wrong_method.status_code == 405 and "GET" in wrong_method.headers["allow"]
+    assert wrong_method.json()["error"] == "method_not_allowed"
+    client.get("/login")
+    unreadable = client.post("/login", content=b"x", headers={
+        "content-type": "multipart/form-data", "accept": "application/json",
+        "x-csrf-token": client.cookies["yj_csrf"]})
+    assert unreadable.status_code == 400 and unreadable.json()["error"] == "bad_form"
 
 
 def test_largest_page_size_is_accepted(client: TestClient) -> None:

@@ -72,7 +72,9 @@ def test_a_bad_number_in_a_query_is_a_400_naming_it(staff: httpx.Client) -> None
     for path, name, value in BAD_QUERIES:
         response = staff.get(path, params={name: value})
         assert response.status_code == 400, (path, name, value[:10], response.text[:300])
-        assert response.json()["error"] == "bad_page"
+        # Each kind of bad value has its key, and the parameter is named (issue 14.7).
+        kind = "bad_number" if name.endswith("_duration") else "bad_integer"
+        assert response.json()["error"] == kind and response.json()["param"] == name
         assert name in response.json()["message"] and len(response.text) < 1000
 
 

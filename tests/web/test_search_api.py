@@ -48,12 +48,17 @@ def test_odd_queries_are_answered(live_server: str, params: dict[str, str]) -> N
     assert response.json()["total"] >= 0
 
 
-@pytest.mark.parametrize("params", [{"theme": "nope"}, {"kind": "film"}, {"page": "0"},
-                                    {"sort": "random"}, {"min_duration": "-1"},
-                                    {"max_duration": "long"}])
-def test_bad_parameters_are_400_with_a_reason(live_server: str, params: dict[str, str]) -> None:
+@pytest.mark.parametrize(("params", "key"), [
+    ({"theme": "nope"}, "bad_choice"), ({"kind": "film"}, "bad_choice"),
+    ({"page": "0"}, "bad_integer"), ({"sort": "random"}, "bad_choice"),
+    ({"must_watch": "maybe"}, "bad_choice"), ({"min_duration": "-1"}, "bad_number"),
+    ({"max_duration": "long"}, "bad_number")])
+def test_bad_parameters_are_400_with_a_reason(live_server: str, params: dict[str, str],
+                                              key: str) -> None:
+    # Each kind of error has its own key, and names the parameter (issue 14.7).
     response = httpx.get(f"{live_server}/api/search", params={"q": "水稻", **params})
-    assert response.status_code == 400 and response.json()["error"] == "bad_page"
+    assert response.status_code == 400 and response.json()["error"] == key
+    assert response.json()["param"] == next(iter(params))
 
 
 def test_a_deleted_index_comes_back_and_search_answers_meanwhile(
