@@ -64,6 +64,12 @@ def words(text: str) -> list[str]:
     return found
 
 
+def pinyin_of(text: str) -> str:
+    """The toneless pinyin of ``text``, syllables run together: 水稻 and 水到 are both
+    ``shuidao``."""
+    return "".join(lazy_pinyin(fold(text)))
+
+
 def pinyin_keys(text: str) -> list[str]:
     """Full pinyin and initials of each Chinese word and of the whole Chinese text."""
     folded = fold(text)

@@ -30,7 +30,8 @@ from whoosh.query import And, Every, NumericRange, Or, Prefix, Query, Term
 from catalog.db import Database
 from catalog.library import visible_items
 from catalog.models import Item
-from indexer.analysis import chinese_analyzer, fold, pinyin_analyzer, words
+from indexer.analysis import chinese_analyzer, fold, pinyin_analyzer, pinyin_of, words
+from indexer.did_you_mean import close_enough
 
 logger = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 200  # longer pastes are cut: nobody types more into a search box
@@ -239,7 +240,7 @@ class SearchIndex:
                     r["kind"], r.get("duration") or None) for r in (top[n] for n in shown)]
         found = Results(total, page, per_page, hits, facets)
         if found.total == 0 and text.strip():
-            found.suggestion = _suggest(searcher, text)
+            found.suggestion = _suggest(searcher, text, restrict)
         return found
 
     def _column(self, searcher: Any, name: str) -> list[Any]:
@@ -373,10 +374,12 @@ def highlight(title: str, asked: list[str]) -> str:
     return "".join(out)
 
 
-def _suggest(searcher: Any, text: str) -> str | None:
-    """A near spelling that exists in the index and finds something: a pinyin typo
-    (``shuidoa`` → ``shuidao``) or a mistyped Chinese word. Single characters and short
-    letters are left alone: nearly anything is one edit away from them."""
+def _suggest(searcher: Any, text: str, restrict: Query | None = None) -> str | None:
+    """A near spelling that exists in the index and finds something, within the filters
+    asked: a pinyin typo (``shuidoa`` → ``shuidao``) or a Chinese word typed with the
+    wrong characters of the same sound (水到 → 水稻); what "near" is, is decided in
+    indexer/did_you_mean.py. Single characters and short letters are left alone: nearly
+    anything is one edit away from them."""
     asked = [w for w in dict.fromkeys(words(text)) if len(w) > 1 and not (
         w.isascii() and len(w) < 3)]
     whole = [w for w in asked if not (_is_cjk_char_of(w, asked))]
@@ -384,17 +387,32 @@ def _suggest(searcher: Any, text: str) -> str | None:
         return None
     changed, parts = False, []
     for word in whole:
-        field_name = "title_pinyin" if word.isascii() else "text"
-        found = searcher.corrector(field_name).suggest(word, limit=1, maxdist=2)
-        if found and found[0] != word:
-            parts.append(found[0])
+        near = next((p for p in _proposals(searcher, word) if close_enough(word, p)), None)
+        if near is not None:
+            parts.append(near)
             changed = True
         else:
             parts.append(word)
     if not changed:
         return None
     candidate = " ".join(parts)
-    return candidate if searcher.search(_build_query(candidate), limit=1) else None
+    query = _build_query(candidate)
+    found = searcher.search(And([query, restrict]) if restrict is not None else query, limit=1)
+    return candidate if found else None
+
+
+def _proposals(searcher: Any, word: str) -> list[str]:
+    """Spellings in the index that may be near ``word``. The corrector ranks what lies
+    within the distance by frequency, so for Chinese, where one-character words crowd
+    out the rest, the words of the same sound are looked up by their pinyin instead."""
+    if word.isascii():
+        return list(searcher.corrector("title_pinyin").suggest(word, limit=20, maxdist=2))
+    found = []
+    for hit in searcher.search(Term("title_pinyin", pinyin_of(word)), limit=5):
+        found.extend(w for w in words(hit["title"]) if len(w) == len(word))
+    if len(word) >= 4:  # one character changed in a long word
+        found.extend(searcher.corrector("text").suggest(word, limit=50, maxdist=1))
+    return found
 
 
 def _is_cjk_char_of(word: str, others: list[str]) -> bool:

@@ -117,6 +117,30 @@ def test_a_pinyin_typo_gets_a_suggestion(corpus: tuple[SearchIndex, dict[str, in
 
 
 @pytest.mark.ffmpeg
+@pytest.mark.parametrize(("query", "suggestion"), [
+    ("党章", None),  # issue 14.7: it had been offered 农, which is nothing like it
+    ("农业", None), ("xyzzyq", None),
+    ("水到", "水稻"),  # the wrong characters of the same sound, as pinyin input gives
+    ("水到种植", "水稻 种植"), ("shuidoa", "shuidao"), ("sheudao", "shuidao")])
+def test_did_you_mean_is_close_and_finds_something(
+        corpus: tuple[SearchIndex, dict[str, int]], db: Database, query: str,
+        suggestion: str | None) -> None:
+    index, _ = corpus
+    found = index.search(db, query)
+    assert found.total == 0 and found.suggestion == suggestion
+    if suggestion:
+        assert index.search(db, suggestion).hits[0].title == "水稻种植技术"
+
+
+@pytest.mark.ffmpeg
+def test_did_you_mean_finds_something_within_the_filters(
+        corpus: tuple[SearchIndex, dict[str, int]], db: Database) -> None:
+    index, _ = corpus
+    assert index.search(db, "shuidoa", Filters(theme="technology")).suggestion == "shuidao"
+    assert index.search(db, "shuidoa", Filters(theme="party")).suggestion is None
+
+
+@pytest.mark.ffmpeg
 def test_titles_are_escaped_and_marked(corpus: tuple[SearchIndex, dict[str, int]],
                                        db: Database, tmp_path: Path) -> None:
     index, _ = corpus

@@ -38,6 +38,18 @@ def test_search_answers_in_json_and_in_the_page(live_server: str) -> None:
     assert themed["total"] == 4 and {r["theme"] for r in themed["results"]} == {"party"}
 
 
+def test_did_you_mean_only_when_close_and_fruitful(live_server: str) -> None:
+    # Issue 14.7: 党章 had been offered 农.
+    with httpx.Client(base_url=live_server) as client:
+        wait_for_index(client)
+        party = client.get("/api/search", params={"q": "党章"}).json()
+        typo = client.get("/api/search", params={"q": "水到"}).json()
+        page = client.get("/search", params={"q": "党章"})
+    assert party["total"] == 0 and party["suggestion"] is None
+    assert typo["total"] == 0 and typo["suggestion"] == "水稻"
+    assert "您是不是要找" not in page.text
+
+
 @pytest.mark.parametrize("params", [
     {"q": 'title:"水稻" OR ('}, {"q": "x" * 10_000}, {"q": ""}, {"q": "*?~^"},
     {"q": "水稻", "sort": "newest"}, {"q": "水稻", "min_duration": "1", "max_duration": "600"},
