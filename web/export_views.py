@@ -21,7 +21,7 @@ from web.i18n import pick_lang
 from web.ledger_rows import record
 from web.org_views import public_base
 from web.planning_views import session_json, zone_of
-from web.tv_views import open_themes, station_token_of, tv_url
+from web.tv_views import open_themes, server_clock, station_token_of, tv_url
 from web.views import render
 
 
@@ -166,7 +166,7 @@ def station_tv(request: Request) -> Response:
         themes = [] if today else open_themes(session, pick_lang(request))
     token = station_token_of(request)
     response = render(request, "tv.html", station=station, study=data, token=token,
-                      today=today, themes=themes,
+                      today=today, themes=themes, server_clock=server_clock(request),
                       theme_url=lambda value: tv_url(request, "station_open", station.id,
                                                      theme=value))
     if token:

@@ -459,6 +459,7 @@ UI.update({
     "tv_playing_keys": ("←→ 快退/快进 10 秒　↑↓ 上一个/下一个　确定键 暂停/继续　返回键 回到列表",
                         "←→ seek 10 s · ↑↓ previous/next · OK pause/resume · Back to the list"),
     "tv_open_viewing": ("自由点播", "Open viewing"),
+    "tv_open_by_theme": ("按主题选择", "by theme"),
     "tv_items_n": ("{n} 个课件", "{n} items"),
     "tv_nothing_to_watch": ("课件库里还没有可以在电视上播放的课件。",
                             "The library holds nothing a TV can play yet."),
@@ -466,7 +467,7 @@ UI.update({
                      "Remote: arrows choose, OK plays, Back returns to the TV's first page."),
     "tv_back_to_tv": ("回到电视首页", "Back to the TV's first page"),
     "open_tv_mode": ("打开电视播放模式", "Open the TV mode"),
-    "open_tv_mode_hint": ("（站点电视用上面的二维码链接打开，播放记在本站点名下）",
+    "open_tv_mode_hint": ("（站点的电视用下面的二维码链接打开，播放记在本站点名下）",
                           "(the station's TV opens it through the QR link below, so its "
                           "playbacks are recorded for this station)"),
     "rescan_heading": ("重新扫描课件库", "Rescan the library"),

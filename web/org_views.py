@@ -19,6 +19,7 @@ from catalog.scope import Principal
 from web.auth import principal_of
 from web.i18n import pick_lang
 from web.params import MAX_ID, int_param, parse_choice
+from web.rescan import rescan_roots, status_json
 from web.views import json_object, render
 
 PER_PAGE = 100
@@ -215,8 +216,15 @@ def station_page(request: Request) -> Response:
         # Issued, but not derivable here (before migration 0007, or another server's key).
         hidden = can_edit and not token and station.station_token_digest is not None
         return render(request, "station.html", station=station, can_edit=can_edit,
-                      link=link, qr=qr, hidden=hidden,
+                      link=link, qr=qr, hidden=hidden, rescan=_rescan_state(request, can_edit),
                       crumbs=_breadcrumb(session, station, principal))
+
+
+def _rescan_state(request: Request, can_edit: bool) -> dict[str, Any] | None:
+    """Its editors rescan the library from the station page (issue 14.6, web/rescan.py)."""
+    if not can_edit:
+        return None
+    return status_json(request, rescan_roots(request.app.state.db, request.app.state.settings))
 
 
 async def station_token(request: Request) -> Response:

@@ -1,7 +1,23 @@
 // Remote controls of station TVs and PCs send arrow keys and Enter: the arrows move the
 // focus from link to link (Enter then opens it), as Tab and Shift-Tab do on a keyboard.
+// Their Back key (Escape or Backspace to the browser, or BrowserBack) returns to the page
+// before, outside text fields (issue 14.6).
 (function () {
   "use strict";
+  var BACK_KEYS = ["Escape", "Backspace", "BrowserBack", "GoBack"];
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.ctrlKey || event.metaKey || event.defaultPrevented) return;
+    if (BACK_KEYS.indexOf(event.key) < 0) return;
+    var active = document.activeElement;
+    var tag = active ? active.tagName : "";
+    // Typing, choosing in a list, or leaving full screen: the key is theirs.
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" ||
+        (active && active.isContentEditable) || document.fullscreenElement) return;
+    if (document.querySelector("dialog[open], .menu-open")) return;  // Escape closes it
+    if (window.history.length < 2) return;
+    event.preventDefault();
+    window.history.back();
+  });
   var SELECTOR = "header input, header button, header a[href], main a[href], main button, " +
                  "main input, main select, main video";
   function focusables() {
