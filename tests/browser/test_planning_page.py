@@ -123,9 +123,9 @@ def test_an_organizer_builds_a_session_and_the_tv_plays_it(
     wait_until(screen, "document.getElementById('tv-player').currentTime > 1",
                              20_000)
     screen.screenshot(path=str(tmp_path / "tv.png"))
-    screen.keyboard.press("ArrowRight")  # the remote's → skips to the third
+    screen.keyboard.press("ArrowDown")  # the remote's ↓ skips to the third (←/→ seek)
     wait_until(screen, "window.yuanjiaoTv.index === 2")
-    screen.keyboard.press("ArrowRight")  # past the last: the discussion topics
+    screen.keyboard.press("ArrowDown")  # past the last: the discussion topics
     screen.locator("#topics").wait_for()
     tv.close()
     print(f"screenshots: {tmp_path / 'builder.png'} {tmp_path / 'tv.png'}")
