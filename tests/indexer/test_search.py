@@ -121,7 +121,7 @@ def test_a_pinyin_typo_gets_a_suggestion(corpus: tuple[SearchIndex, dict[str, in
     ("党章", None),  # issue 14.7: it had been offered 农, which is nothing like it
     ("农业", None), ("xyzzyq", None),
     ("水到", "水稻"),  # the wrong characters of the same sound, as pinyin input gives
-    ("水到种植", "水稻 种植"), ("shuidoa", "shuidao"), ("sheudao", "shuidao")])
+    ("水到种植", "水稻 种植"), ("shuidoa", "shuidao"), ("shuidap", "shuidao")])
 def test_did_you_mean_is_close_and_finds_something(
         corpus: tuple[SearchIndex, dict[str, int]], db: Database, query: str,
         suggestion: str | None) -> None:
