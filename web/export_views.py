@@ -158,6 +158,7 @@ def station_tv(request: Request) -> Response:
         day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
         study = session.scalars(select(StudySession).where(
             StudySession.station_id == station.id, StudySession.ends_at >= day_start,
+            StudySession.cancelled_at.is_(None),
             StudySession.starts_at < day_start + timedelta(days=31))
             .order_by(StudySession.starts_at)).first()
         data = session_json(session, study, request) if study else None

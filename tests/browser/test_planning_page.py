@@ -105,7 +105,6 @@ def test_an_organizer_builds_a_session_and_the_tv_plays_it(
     page.wait_for_load_state()
     page.locator("#checks li").first.wait_for()
     assert page.locator("#checks li[data-code=notice]").count() == 0
-    session_id = int(page.url.rsplit("/", 1)[1])
     context.close()
 
     # The station's TV: opened with its token, then keys only.
@@ -134,4 +133,5 @@ def test_an_organizer_builds_a_session_and_the_tv_plays_it(
         opened = [e.data for e in rows(connection, "SRV-1") if e.kind == "playback.open"]
     assert len({d["item_id"] for d in opened}) >= 2
     assert {d["station"] for d in opened} == {facts["code"]}
-    assert {d["session"] for d in opened} == {str(session_id)}
+    # Tomorrow's session, shown ahead on the TV: what is played today is not its evidence.
+    assert {d["session"] for d in opened} == {None}

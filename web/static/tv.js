@@ -149,8 +149,8 @@
   }
 
   function after(index) {
-    // A session goes on to its next item; open viewing returns to the list, on the next.
-    if (session) { play(index + 1); } else { back(); focusItem(index + 1); }
+    // A playlist goes on to its next item; open viewing returns to the list, on the next.
+    if (main.dataset.playlist) { play(index + 1); } else { back(); focusItem(index + 1); }
   }
 
   function seek(seconds) {
