@@ -48,10 +48,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "未知主题“{theme}”。可选：{choices}。",
         "Unknown theme '{theme}'. Choose one of: {choices}.",
     ),
-    "bad_page": (
-        "参数 {name} 的值“{value}”无效：应为 {expected}。",
-        "Parameter {name} has an invalid value '{value}': expected {expected}.",
-    ),
     # A parameter's error, by the kind of value it needs (issue 14.7; web/params.py).
     "bad_integer": (
         "参数 {name} 的值“{value}”无效：应为 {expected} 之间的整数。",

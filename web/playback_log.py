@@ -97,7 +97,7 @@ def _day(text: str | None, name: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise BadRequest("bad_page", name=name, value=text, expected="YYYY-MM-DD") from exc
+        raise BadRequest("bad_date", name=name, value=text[:40]) from exc
 
 
 def _text(request: Request, name: str, limit: int = 100) -> str:

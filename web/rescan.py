@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from catalog import org
 from catalog.db import Database
-from catalog.errors import BadRequest, NotFound, YuanjiaoError
+from catalog.errors import NotFound, YuanjiaoError
 from catalog.messages import message
 from catalog.models import LibraryRoot, OrgNode, utcnow
 from catalog.settings import Settings
@@ -34,6 +34,7 @@ from indexer.search_index import SearchIndex
 from web.auth import principal_of
 from web.errors import wants_json
 from web.i18n import pick_lang, translator
+from web.params import parse_choice
 
 logger = logging.getLogger("yuanjiao")
 CLOSE_WAIT_SECONDS = 30.0
@@ -232,9 +233,7 @@ async def station_rescan(request: Request) -> Response:
     roots = await run_in_threadpool(rescan_roots, db, settings)
     if request.method != "POST":
         return JSONResponse(status_json(request, roots))
-    action = (await request.form()).get("action")
-    if action != "start":
-        raise BadRequest("bad_page", name="action", value=str(action)[:40], expected="start")
+    parse_choice((await request.form()).get("action"), "action", ("start",))
     if not roots:
         raise NothingToScan("rescan_no_roots")
     who = principal_of(request).label

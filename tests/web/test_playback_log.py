@@ -92,7 +92,7 @@ def test_requests_become_playbacks_with_their_seconds(
     assert csv_text.startswith("\ufeff台账序号,站点") and csv_text.count("\n") == 4
     assert filtered["total"] == 1 and filtered["playbacks"][0]["method"] == "hls"
     assert none["total"] == 0
-    assert bad.status_code == 400 and bad.json()["error"] == "bad_page"
+    assert bad.status_code == 400 and bad.json()["error"] == "bad_date"
 
 
 def test_terminal_lines_can_be_json(db: Database, settings: Settings, demo_library: Path,

@@ -191,9 +191,9 @@ def test_bad_rescan_requests_are_refused_with_a_reason(town: Town) -> None:
     client, csrf = _client(town, "admin")
     try:
         cases = {
-            "no action": ({}, 400, "bad_page"),
-            "another action": ({"action": "stop"}, 400, "bad_page"),
-            "a long action": ({"action": "x" * 5000}, 400, "bad_page"),
+            "no action": ({}, 400, "bad_choice"),
+            "another action": ({"action": "stop"}, 400, "bad_choice"),
+            "a long action": ({"action": "x" * 5000}, 400, "bad_choice"),
         }
         for name, (data, status, key) in cases.items():
             got = client.post(f"/stations/{station}/rescan", data=data,
