@@ -42,7 +42,7 @@ from web import (
 )
 from web.auth import AuthMiddleware, Endpoint, guarded
 from web.errors import EXCEPTION_HANDLERS
-from web.i18n import LangMiddleware
+from web.i18n import LangMiddleware, install_jinja_i18n
 from web.playback_log import PlaybackObserver, TerminalLines
 from web.security_headers import SecurityHeadersMiddleware
 
@@ -238,4 +238,5 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
     app.state.stream_observer = streaming.NoObserver()
     app.state.located = streaming.LocatedCache()
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    install_jinja_i18n(app.state.templates.env)
     return app
