@@ -92,6 +92,7 @@ def install_jinja_i18n(env: jinja2.Environment) -> None:
         return chain.ngettext(singular, plural, n).format(n=n, **fields)
 
     env.install_gettext_callables(gettext, ngettext, newstyle=False)  # type: ignore[attr-defined]
+    env.globals["t"] = gettext  # for a template rendered without render()'s t
     env.globals["html_lang"] = html_lang
 
 
