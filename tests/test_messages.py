@@ -50,14 +50,22 @@ def fields(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
 
 
+def languages_in_repo(domain: str) -> list[str]:
+    return sorted(p.parents[1].name for p in DOMAINS[domain].glob(f"*/LC_MESSAGES/{domain}.po"))
+
+
 @pytest.mark.parametrize("domain", DOMAINS)
 def test_every_key_is_in_every_shipped_language_with_the_same_fields(domain: str) -> None:
+    """zh and en are complete; a language added since may be partial (its gaps are said
+    in Chinese) but has only keys Chinese has, with their fields."""
     source = texts(po(domain, SOURCE_LANG))
     assert source
-    for lang in SHIPPED_LANGS:
+    assert set(SHIPPED_LANGS) <= set(languages_in_repo(domain))
+    for lang in languages_in_repo(domain):
         catalog = po(domain, lang)
         said = texts(catalog)
-        assert sorted(set(source) - set(said)) == [], f"{domain} {lang}: missing or fuzzy"
+        if lang in SHIPPED_LANGS:
+            assert sorted(set(source) - set(said)) == [], f"{domain} {lang}: missing or fuzzy"
         assert sorted(set(said) - set(source)) == [], f"{domain} {lang}: not in Chinese"
         assert str(catalog.locale) == lang
         for key, text in said.items():
@@ -76,9 +84,7 @@ def test_every_key_is_in_every_shipped_language_with_the_same_fields(domain: str
 
 @pytest.mark.parametrize("domain", DOMAINS)
 def test_compiled_catalogs_are_those_of_their_po(domain: str) -> None:
-    langs = sorted(p.parents[1].name for p in DOMAINS[domain].glob(f"*/LC_MESSAGES/{domain}.po"))
-    assert langs == sorted(SHIPPED_LANGS)
-    for lang in langs:
+    for lang in languages_in_repo(domain):
         mo = DOMAINS[domain] / lang / "LC_MESSAGES" / f"{domain}.mo"
         assert mo.is_file(), f"{mo} missing: run scripts/translations"
         with mo.open("rb") as compiled:
