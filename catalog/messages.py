@@ -263,7 +263,7 @@ MESSAGES.update({
 })
 
 MESSAGES.update({
-    # the evidence ledger (catalog/verify.py, yuanjiao ledger …)
+    # the evidence ledger (catalog/evidence/verify.py, yuanjiao ledger …)
     "verify_ok": (
         "台账 {ledger} 校验通过：{rows} 条记录、{checkpoints} 个签名检查点，"
         "最后一条记于 {last_at}。",
