@@ -14,8 +14,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.errors import DatabaseUnavailable
+from catalog.keyfile import KEY_INFO, load_key
 from catalog.settings import Settings
-from catalog.station_tokens import KEY_INFO, load_key
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -81,7 +81,7 @@ class Database:
     def __init__(self, engine: Engine, station_token_key: bytes | None = None) -> None:
         self.engine = engine
         # Every session carries the data directory's station-token key
-        # (catalog/station_tokens.py): it is never in the database.
+        # (catalog/org/station_tokens.py): it is never in the database.
         self.sessions = sessionmaker(engine, expire_on_commit=False,
                                      info={KEY_INFO: station_token_key})
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from catalog.themes import LEARNING_THEMES, Theme
+from catalog.library.themes import LEARNING_THEMES, Theme
 
 # How much one keyword hit in each field counts. Sidecars and disc labels are written
 # by the office that made the material; folders by the station; titles by anyone.

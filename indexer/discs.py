@@ -14,7 +14,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
-from catalog.scans import DiscData, ItemData, disc_entry_path
+from catalog.library.scans import DiscData, ItemData, disc_entry_path
 from catalog.settings import Settings
 from indexer.classify import Evidence, classify
 from indexer.names import clean_title, decode_name

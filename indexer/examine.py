@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from catalog.scans import ItemData, KnownDisc, KnownFile
+from catalog.library.scans import ItemData, KnownDisc, KnownFile
 from catalog.settings import Settings
 from indexer.classify import Evidence, classify
 from indexer.discs import DiscResult, examine_disc
@@ -24,10 +26,40 @@ from media.normalize import ProbeResult
 from media.paths import open_resolved
 from media.probe import probe_media
 
-if TYPE_CHECKING:
-    from indexer.pipeline import MoveCandidates
-
 log = logging.getLogger(__name__)
+
+
+class MoveCandidates:
+    """Catalogued files and discs no longer at their path, claimable once each by
+    fingerprint (a disc's fingerprint never matches a file's: they are kept apart)."""
+
+    def __init__(self, vanished: Sequence[KnownFile], vanished_discs: Sequence[KnownDisc] = ()
+                 ) -> None:
+        self._files: dict[str, list[KnownFile]] = {}
+        self._discs: dict[str, list[KnownDisc]] = {}
+        for known in vanished:
+            self._files.setdefault(known.fingerprint, []).append(known)
+        for disc in vanished_discs:
+            self._discs.setdefault(disc.fingerprint, []).append(disc)
+        self._lock = threading.Lock()
+
+    def claim(self, fingerprint: str) -> KnownFile | None:
+        with self._lock:
+            found = self._files.get(fingerprint)
+            return found.pop() if found else None
+
+    def claim_disc(self, fingerprint: str) -> KnownDisc | None:
+        with self._lock:
+            found = self._discs.get(fingerprint)
+            return found.pop() if found else None
+
+    def unclaimed(self) -> list[KnownFile]:
+        with self._lock:
+            return [k for group in self._files.values() for k in group]
+
+    def unclaimed_discs(self) -> list[KnownDisc]:
+        with self._lock:
+            return [k for group in self._discs.values() for k in group]
 
 
 @dataclass(frozen=True)

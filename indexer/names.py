@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from catalog.encoding import decode_name, decode_text
+from catalog.library.encoding import decode_name, decode_text
 
 __all__ = ["clean_title", "decode_name", "decode_text"]
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -22,17 +21,18 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from catalog import scans
 from catalog.db import Database
 from catalog.errors import YuanjiaoError
-from catalog.library import get_or_create_root
-from catalog.scans import KnownDisc, KnownFile
+from catalog.library import scans
+from catalog.library.items import get_or_create_root
+from catalog.library.scans import KnownDisc, KnownFile
 from catalog.settings import Settings
 from indexer.examine import (
     Described,
     DescribedDisc,
     Examined,
     Failed,
+    MoveCandidates,
     Moved,
     MovedDisc,
     examine_file,
@@ -105,39 +105,6 @@ class RootPlan:
 
 
 Known = KnownFile | KnownDisc
-
-
-class MoveCandidates:
-    """Catalogued files and discs no longer at their path, claimable once each by
-    fingerprint (a disc's fingerprint never matches a file's: they are kept apart)."""
-
-    def __init__(self, vanished: Sequence[KnownFile], vanished_discs: Sequence[KnownDisc] = ()
-                 ) -> None:
-        self._files: dict[str, list[KnownFile]] = {}
-        self._discs: dict[str, list[KnownDisc]] = {}
-        for known in vanished:
-            self._files.setdefault(known.fingerprint, []).append(known)
-        for disc in vanished_discs:
-            self._discs.setdefault(disc.fingerprint, []).append(disc)
-        self._lock = threading.Lock()
-
-    def claim(self, fingerprint: str) -> KnownFile | None:
-        with self._lock:
-            found = self._files.get(fingerprint)
-            return found.pop() if found else None
-
-    def claim_disc(self, fingerprint: str) -> KnownDisc | None:
-        with self._lock:
-            found = self._discs.get(fingerprint)
-            return found.pop() if found else None
-
-    def unclaimed(self) -> list[KnownFile]:
-        with self._lock:
-            return [k for group in self._files.values() for k in group]
-
-    def unclaimed_discs(self) -> list[KnownDisc]:
-        with self._lock:
-            return [k for group in self._discs.values() for k in group]
 
 
 def plan_root(root_id: int, root_path: bytes, known: list[Known],

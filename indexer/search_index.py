@@ -28,8 +28,8 @@ from whoosh.fields import BOOLEAN, DATETIME, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.query import And, Every, NumericRange, Or, Prefix, Query, Term
 
 from catalog.db import Database
-from catalog.library import visible_items
-from catalog.models import Item
+from catalog.library.items import visible_items
+from catalog.library.models import Item
 from indexer.analysis import chinese_analyzer, fold, pinyin_analyzer, pinyin_of, words
 from indexer.did_you_mean import close_enough
 
@@ -73,7 +73,7 @@ def _must_watch_ids(session: Session) -> set[int]:
     next update or reindex drops lapsed ones)."""
     from datetime import date
 
-    from catalog.models import MustWatch
+    from catalog.planning.models import MustWatch
 
     return set(session.scalars(select(MustWatch.item_id).where(
         MustWatch.deadline >= date.today())))

@@ -12,7 +12,7 @@ import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from catalog.themes import Theme
+from catalog.library.themes import Theme
 
 MANIFEST = "demo-manifest.json"
 

@@ -26,7 +26,7 @@ from typing import Any
 import pycdlib
 from pycdlib.pycdlibexception import PyCdlibException
 
-from catalog.encoding import decode_name
+from catalog.library.encoding import decode_name
 from media.errors import MediaError
 from media.formats import category_of, extension
 from media.ifo import SECTOR, IfoError, Title, parse_dvd

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from catalog.scans import disc_of_path
+from catalog.library.scans import disc_of_path
 from media.discs import open_entry
 from media.feed import shared_feed
 from media.ffmpeg import Input, descriptor_input, feed_input

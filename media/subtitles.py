@@ -8,7 +8,7 @@ import stat
 import subprocess
 from dataclasses import dataclass
 
-from catalog.encoding import decode_text
+from catalog.library.encoding import decode_text
 from media.errors import MediaError
 from media.ffmpeg import STDIN, Input, run_tool, subtitle_argv
 from media.paths import list_names, open_member

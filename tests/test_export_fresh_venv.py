@@ -13,10 +13,15 @@ from pathlib import Path
 import pytest
 from yj_testing import make_settings
 
-from catalog.checkpoints import checkpoints, load_or_create_key, make_checkpoint, public_hex
 from catalog.db import Database
-from catalog.ledger import Event, append_now, rows
-from catalog.verify import write_export
+from catalog.evidence.checkpoints import (
+    checkpoints,
+    load_or_create_key,
+    make_checkpoint,
+    public_hex,
+)
+from catalog.evidence.ledger import Event, append_now, rows
+from catalog.evidence.verify import write_export
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow

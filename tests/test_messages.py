@@ -29,7 +29,7 @@ DOMAINS = {"messages": REPO / "catalog" / "locale", "pages": REPO / "web" / "loc
 CODE = ("catalog", "media", "indexer", "web")
 KEY = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
 # Keys whose fields differ by language on purpose: the caller passes the Chinese label
-# and the English one (catalog/accounts.py), and a language takes the one it reads.
+# and the English one (catalog/org/accounts.py), and a language takes the one it reads.
 PER_LANGUAGE_FIELDS = {("messages", "role_node_mismatch"): {"node", "role", "kinds",
                                                             "role_en", "kinds_en"}}
 

@@ -83,8 +83,9 @@ def ensure_user(db: Database, username: str, role: str = "inspector",
     """An account (password TEST_PASSWORD) at the city, or at the node named ``node_name``."""
     from sqlalchemy import select
 
-    from catalog import accounts, org
+    from catalog import org
     from catalog.models import OrgNode, User
+    from catalog.org import accounts
 
     with db.transaction() as session:
         if session.scalar(select(User.id).where(User.username == username)):

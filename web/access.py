@@ -18,7 +18,7 @@ USERS = STAFF | {"member"}
 # A station's terminal (by its token) and, on a server with guest_viewing, a guest.
 VIEWERS = USERS | {"terminal", "guest"}
 ANYONE = VIEWERS | {"anonymous"}
-# The media an exported playlist names, for VLC by the export's token (catalog/exports.py),
+# The media an exported playlist names, for VLC by the export's token (catalog/planning/exports.py),
 # which the guard limits further to the session's items on its day.
 MEDIA = VIEWERS | {"export"}
 
@@ -34,7 +34,7 @@ class Rule:
     edit: bool = False  # the object must be one the caller may change, even for a GET
     while_must_change: bool = False  # usable before a forced password change
     # False only where a secret in the path stands in for the CSRF token (a player page's
-    # view id, web/view_reports.py): terminals and guests hold no token to send.
+    # view id, web/evidence/view_reports.py): terminals and guests hold no token to send.
     csrf: bool = True
 
 

@@ -18,14 +18,16 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from catalog import exports, org
-from catalog.accounts import Limits, session_user
+from catalog import org
 from catalog.db import Database
 from catalog.errors import Forbidden, NotFound, TooLarge, Unauthorized
-from catalog.models import OrgNode
-from catalog.scope import ANONYMOUS, GUEST, Kind, Principal
+from catalog.org.accounts import Limits, session_user
+from catalog.org.models import OrgNode
+from catalog.org.scope import ANONYMOUS, GUEST, Kind, Principal
+from catalog.planning import exports
 from catalog.settings import Settings
 from web.access import Rule, rule_for
+from web.negotiation import wants_json
 from web.params import MAX_ID, TOO_LONG  # (and the {…:id} path convertor)
 
 SESSION_COOKIE = "yj_session"
@@ -189,8 +191,6 @@ def set_login_csrf(response: Response, request: Request, token: str) -> None:
 def _wants_page(request: Request) -> bool:
     """A browser navigating (it asks for HTML) is sent to the login page; a player, a
     script or an API client gets a 401 it can act on."""
-    from web.errors import wants_json
-
     return (request.method == "GET" and "text/html" in request.headers.get("accept", "")
             and not wants_json(request))
 
@@ -203,7 +203,7 @@ def login_redirect(request: Request) -> Response:
 def _check_object(request: Request, rule: Rule, principal: Principal) -> None:
     """Objects named in the path must lie in the principal's part of the tree; outside
     it they do not exist (404), so ids cannot be probed."""
-    from catalog.models import Member
+    from catalog.org.models import Member
 
     db: Database = request.app.state.db
     params = request.path_params
@@ -231,7 +231,8 @@ def _check_session_or_station(session: Any, rule: Rule, principal: Principal,
     """A session belongs to its organization's subtree; a station's terminal may also see
     its station and that station's sessions; a member, the published notices of his own
     organization's sessions ("notice")."""
-    from catalog.models import Member, StudySession
+    from catalog.org.models import Member
+    from catalog.planning.models import StudySession
 
     terminal = principal.station.id if principal.station is not None else None
     if rule.scope in ("session", "notice"):

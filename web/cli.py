@@ -12,10 +12,10 @@ from typing import Any
 import click
 
 from catalog.errors import ConfigError, YuanjiaoError
+from catalog.library.themes import parse_theme, theme_label
 from catalog.messages import message
 from catalog.settings import load_settings
 from catalog.terminal import json_line, printable
-from catalog.themes import parse_theme, theme_label
 from web.cli_accounts import demo_accounts, org_group, user
 from web.cli_base import (  # noqa: F401  (re-exported for the commands and tests)
     EXIT_INTERRUPTED,
@@ -93,7 +93,7 @@ def scan(ctx: Context, roots: tuple[Path, ...], workers: int | None, quiet: bool
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON Lines / JSON Lines output")
 @pass_context
 def items(ctx: Context, theme: str | None, as_json: bool) -> None:
-    from catalog.library import all_items, item_json
+    from catalog.library.items import all_items, item_json
 
     try:
         wanted = parse_theme(theme).value if theme else None
@@ -146,7 +146,7 @@ def print_items_table(rows: list[dict[str, Any]], lang: str) -> None:
 @click.option("--clear", is_flag=True, help="恢复自动分类 / back to the rules' theme")
 @pass_context
 def theme(ctx: Context, item_id: int, theme: str | None, clear: bool) -> None:
-    from catalog.library import set_theme_override
+    from catalog.library.items import set_theme_override
 
     if not clear and theme is None:
         raise click.UsageError("THEME / 主题?")
@@ -176,7 +176,7 @@ def theme(ctx: Context, item_id: int, theme: str | None, clear: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON Lines / JSON Lines output")
 @pass_context
 def scan_errors(ctx: Context, as_json: bool) -> None:
-    from catalog.library import list_scan_errors, scan_error_json
+    from catalog.library.items import list_scan_errors, scan_error_json
 
     db = ctx.open_db()
     with db.session() as session:

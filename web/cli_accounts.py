@@ -7,9 +7,10 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog import accounts, org
+from catalog import org
 from catalog.errors import NotFound, YuanjiaoError
-from catalog.models import OrgNode, User
+from catalog.org import accounts
+from catalog.org.models import OrgNode, User
 from catalog.terminal import json_line, printable
 from web.cli_base import Context, pass_context
 
@@ -166,7 +167,7 @@ def org_list(ctx: Context) -> None:
                                      "and one account per role.")
 @pass_context
 def demo_accounts(ctx: Context) -> None:
-    from catalog import demo_org
+    from catalog.org import demo_org
 
     db = ctx.open_db()
     with db.transaction() as session:

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from catalog.checkpoints import display_code
+from catalog.evidence.checkpoints import display_code
 from catalog.messages import message
 from web.cli_base import EXIT_PROBLEM, EXIT_USAGE, Context, pass_context
 
 if TYPE_CHECKING:
-    from catalog.verify import Export
+    from catalog.evidence.verify import Export
 
 
 @click.group(help="播放证据台账：校验、导出、签名检查点、查看最近的播放。\n\n"
@@ -27,7 +27,7 @@ def ledger() -> None:
 
 
 def _public_key(ctx: Context) -> str | None:
-    from catalog.checkpoints import load_or_create_key, public_hex
+    from catalog.evidence.checkpoints import load_or_create_key, public_hex
 
     path = ctx.settings.ledger_key_path
     return public_hex(load_or_create_key(path).public_key()) if path.exists() else None
@@ -50,7 +50,7 @@ def _public_key(ctx: Context) -> str | None:
 @pass_context
 def verify(ctx: Context, export_file: Path | None, code: str | None, public_key: str | None,
            earlier_file: Path | None, ledger_id: str | None) -> None:
-    from catalog import audit
+    from catalog.evidence import audit
 
     grace = audit.grace(ctx.settings.checkpoint_minutes)
     earlier = _read_export(ctx, earlier_file) if earlier_file is not None else None
@@ -80,7 +80,7 @@ def verify(ctx: Context, export_file: Path | None, code: str | None, public_key:
 
 
 def _read_export(ctx: Context, path: Path) -> Export:
-    from catalog.verify import read_export
+    from catalog.evidence.verify import read_export
 
     try:
         return read_export(path)
@@ -96,9 +96,9 @@ def _read_export(ctx: Context, path: Path) -> Export:
 @click.option("--ledger", "ledger_id", help="台账名 / ledger id (default: the station)")
 @pass_context
 def export(ctx: Context, file: Path, ledger_id: str | None) -> None:
-    from catalog.checkpoints import checkpoints, load_or_create_key, make_checkpoint
-    from catalog.ledger import rows
-    from catalog.verify import write_export
+    from catalog.evidence.checkpoints import checkpoints, load_or_create_key, make_checkpoint
+    from catalog.evidence.ledger import rows
+    from catalog.evidence.verify import write_export
 
     name = ledger_id or ctx.settings.station
     db = ctx.open_db()
@@ -121,7 +121,7 @@ def export(ctx: Context, file: Path, ledger_id: str | None) -> None:
 @click.option("--ledger", "ledger_id", help="台账名 / ledger id (default: the station)")
 @pass_context
 def checkpoint(ctx: Context, ledger_id: str | None) -> None:
-    from catalog.checkpoints import load_or_create_key, make_checkpoint
+    from catalog.evidence.checkpoints import load_or_create_key, make_checkpoint
 
     name = ledger_id or ctx.settings.station
     key = load_or_create_key(ctx.settings.ledger_key_path)
@@ -146,7 +146,7 @@ def tail(ctx: Context, count: int) -> None:
 
     from sqlalchemy import select
 
-    from catalog.models import Playback
+    from catalog.evidence.models import Playback
 
     zone = ZoneInfo(ctx.settings.timezone)
     db = ctx.open_db()

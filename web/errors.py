@@ -12,16 +12,10 @@ from starlette.responses import JSONResponse, Response
 from catalog.errors import YuanjiaoError
 from catalog.messages import message
 from web.i18n import UI, pick_lang, translator
+from web.negotiation import wants_json
 
 log = logging.getLogger(__name__)
 NAMES_SOMETHING = re.compile(r"[0-9/]")  # an id or a path, in a "not found"
-
-
-def wants_json(request: Request) -> bool:
-    if request.url.path.startswith("/api/") or request.url.path == "/healthz":
-        return True
-    accept = request.headers.get("accept", "")
-    return "application/json" in accept and "text/html" not in accept
 
 
 def plain_text(key: str, status: int, text: str, lang: str) -> str:
@@ -49,7 +43,7 @@ def render_error(request: Request, status: int, key: str, text: str,
     if wants_json(request):
         body = {"error": key, "message": text} | ({"param": param} if param else {})
         return JSONResponse(body, status_code=status)
-    from catalog.accounts import role_label
+    from catalog.org.accounts import role_label
     from web.access import STAFF
     from web.auth import principal_of
 

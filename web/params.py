@@ -19,7 +19,7 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 
 from catalog.errors import BadRequest
-from catalog.library import MAX_ID  # ids are 32-bit integer columns (PostgreSQL)
+from catalog.library.items import MAX_ID  # ids are 32-bit integer columns (PostgreSQL)
 
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
 _DECIMAL = re.compile(r"-?[0-9]{1,18}(\.[0-9]{1,18})?")

@@ -24,9 +24,10 @@ sys.path.insert(0, str(REPO_ROOT / "tests"))
 import httpx  # noqa: E402
 from yj_testing import make_settings, running_server  # noqa: E402
 
-from catalog import accounts, demo_org, org  # noqa: E402
+from catalog import org
 from catalog.db import Database  # noqa: E402
-from catalog.models import OrgNode  # noqa: E402
+from catalog.org import accounts, demo_org
+from catalog.org.models import OrgNode
 
 
 def timed(client: httpx.Client, path: str, count: int, **headers: str) -> list[float]:

@@ -21,9 +21,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 
-from catalog.checkpoints import load_or_create_key, make_checkpoint  # noqa: E402
 from catalog.db import Database  # noqa: E402
-from catalog.ledger import Event, LedgerWriter, append  # noqa: E402
+from catalog.evidence.checkpoints import load_or_create_key, make_checkpoint
+from catalog.evidence.ledger import Event, LedgerWriter, append
 from catalog.settings import load_settings  # noqa: E402
 
 LEDGER = "XC-012"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from catalog.compose import Candidate, Request, compose  # noqa: E402
+from catalog.planning.compose import Candidate, Request, compose
 
 THEMES = ["politics", "party", "policy", "technology", "culture"]
 

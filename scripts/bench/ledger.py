@@ -27,9 +27,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 
-from catalog.checkpoints import load_or_create_key, make_checkpoint  # noqa: E402
 from catalog.db import Database  # noqa: E402
-from catalog.ledger import (  # noqa: E402
+from catalog.evidence.checkpoints import load_or_create_key, make_checkpoint
+from catalog.evidence.ledger import (
     GENESIS,
     Event,
     LedgerWriter,
@@ -40,8 +40,8 @@ from catalog.ledger import (  # noqa: E402
     make_payload,
     rows,
 )
+from catalog.evidence.verify import verify
 from catalog.settings import load_settings  # noqa: E402
-from catalog.verify import verify  # noqa: E402
 
 LEDGER = "XC-012"
 
@@ -127,7 +127,7 @@ KILL_CHILD = """
 import sys
 sys.path.insert(0, {repo!r})
 from catalog.db import Database
-from catalog.ledger import LedgerWriter
+from catalog.evidence.ledger import LedgerWriter
 from catalog.settings import load_settings
 db = Database.open(load_settings({{"data_dir": {folder!r}}}, environ={{}}))
 writer = LedgerWriter(db, "XC-012")
@@ -171,7 +171,7 @@ def verify_speed(folder: Path, count: int) -> tuple[float, float]:
             if (first + 10_000) % 100_000 == 0:
                 make_checkpoint(connection, LEDGER, key)
     built = time.perf_counter() - started
-    from catalog.checkpoints import checkpoints
+    from catalog.evidence.checkpoints import checkpoints
 
     started = time.perf_counter()
     with db.engine.connect() as connection:

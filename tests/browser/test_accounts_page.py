@@ -12,8 +12,8 @@ import pytest
 from openpyxl import Workbook
 from yj_testing import make_settings, running_server
 
-from catalog import demo_org
 from catalog.db import Database
+from catalog.org import demo_org
 
 pytestmark = pytest.mark.browser
 

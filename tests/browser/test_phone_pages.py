@@ -18,9 +18,10 @@ import pytest
 from sqlalchemy import select
 from yj_testing import make_settings, running_server
 
-from catalog import demo_org, planning
+from catalog import planning
 from catalog.db import Database
 from catalog.models import Item, Member, Playback
+from catalog.org import demo_org
 
 pytestmark = [pytest.mark.ffmpeg, pytest.mark.browser]
 

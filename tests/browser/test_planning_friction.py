@@ -16,10 +16,11 @@ from sqlalchemy import select
 from yj_browser import wait_until
 from yj_testing import make_settings, running_server
 
-from catalog import demo_org, planning
+from catalog import planning
 from catalog.db import Database
-from catalog.ledger import rows
+from catalog.evidence.ledger import rows
 from catalog.models import Item, MustWatch, StudySession
+from catalog.org import demo_org
 from indexer.pipeline import Scanner
 
 pytestmark = [pytest.mark.ffmpeg, pytest.mark.browser]

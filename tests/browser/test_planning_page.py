@@ -18,10 +18,11 @@ from sqlalchemy import select
 from yj_browser import wait_until
 from yj_testing import make_settings, running_server
 
-from catalog import demo_org, org, planning
+from catalog import org, planning
 from catalog.db import Database
-from catalog.ledger import rows
+from catalog.evidence.ledger import rows
 from catalog.models import Item, OrgNode
+from catalog.org import demo_org
 from indexer.pipeline import Scanner
 
 pytestmark = [pytest.mark.ffmpeg, pytest.mark.browser]

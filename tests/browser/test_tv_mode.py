@@ -26,11 +26,12 @@ from sqlalchemy import select
 from yj_browser import wait_until
 from yj_testing import make_settings, running_server
 
-from catalog import demo_org, org, planning
+from catalog import org, planning
 from catalog.db import Database
-from catalog.ledger import rows
+from catalog.evidence.ledger import rows
+from catalog.library.themes import Theme
 from catalog.models import Item, OrgNode
-from catalog.themes import Theme
+from catalog.org import demo_org
 from indexer.pipeline import Scanner
 from media.demo import DemoItem, make_demo_library
 

@@ -9,12 +9,13 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from catalog import accounts, demo_org, org
-from catalog.accounts import Limits, LoginRefused, LoginThrottled, Role
+from catalog import org
 from catalog.db import Database
 from catalog.errors import BadRequest
 from catalog.models import LoginSession, User, utcnow
-from catalog.scope import Kind, Principal
+from catalog.org import accounts, demo_org
+from catalog.org.accounts import Limits, LoginRefused, LoginThrottled, Role
+from catalog.org.scope import Kind, Principal
 
 PASSWORD = demo_org.DEMO_PASSWORD
 

@@ -14,13 +14,13 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 from yj_testing import make_settings
 
-from catalog.checkpoints import checkpoints, load_or_create_key, make_checkpoint
 from catalog.db import Database
-from catalog.evidence import Evidence
-from catalog.ledger import GENESIS, Event, append_now, chain_hash, head, make_payload, rows
-from catalog.projections import checks
+from catalog.evidence.checkpoints import checkpoints, load_or_create_key, make_checkpoint
+from catalog.evidence.ledger import GENESIS, Event, append_now, chain_hash, head, make_payload, rows
+from catalog.evidence.projections import checks
+from catalog.evidence.service import Evidence
+from catalog.evidence.verify import Report, verify
 from catalog.settings import Settings
-from catalog.verify import Report, verify
 
 COLUMNS = ("ledger, open_seq, station, client, user_agent, item_id, title, method, opened_at, "
            "closed_at, close_seq, bytes_sent, seconds, ended_by")

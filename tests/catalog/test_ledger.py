@@ -10,17 +10,17 @@ import pytest
 from sqlalchemy import delete, text, update
 from sqlalchemy.exc import DBAPIError
 
-from catalog.checkpoints import (
+from catalog.db import Database
+from catalog.evidence.checkpoints import (
     CODE_ALPHABET,
     CODE_LENGTH,
     checkpoints,
     load_or_create_key,
     make_checkpoint,
 )
-from catalog.db import Database
-from catalog.ledger import GENESIS, Event, LedgerWriter, append_now, chain_hash, rows
+from catalog.evidence.ledger import GENESIS, Event, LedgerWriter, append_now, chain_hash, rows
+from catalog.evidence.verify import verify
 from catalog.models import LedgerCheckpoint, LedgerRow
-from catalog.verify import verify
 
 
 def test_rows_chain_from_genesis_with_gapless_seq(db: Database) -> None:

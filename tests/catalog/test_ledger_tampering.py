@@ -16,7 +16,8 @@ from sqlalchemy import Connection, create_engine, insert, text
 from sqlalchemy.exc import IntegrityError
 from yj_testing import make_settings
 
-from catalog.checkpoints import (
+from catalog.db import Database
+from catalog.evidence.checkpoints import (
     Checkpoint,
     checkpoints,
     code_of,
@@ -25,8 +26,7 @@ from catalog.checkpoints import (
     public_hex,
     signed_message,
 )
-from catalog.db import Database
-from catalog.ledger import (
+from catalog.evidence.ledger import (
     Entry,
     Event,
     append,
@@ -36,8 +36,8 @@ from catalog.ledger import (
     parse_at,
     rows,
 )
+from catalog.evidence.verify import write_export
 from catalog.models import LedgerCheckpoint, LedgerRow
-from catalog.verify import write_export
 from web.cli import cli
 
 LEDGER = "XC-012"

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from catalog import demo_org, planning
+from catalog import planning
 from catalog.db import Database
 from catalog.errors import BadRequest
 from catalog.models import ActivityRule, Item, LibraryRoot, StudySession
+from catalog.org import demo_org
 
 ZONE = ZoneInfo("Asia/Shanghai")
 

@@ -7,8 +7,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from catalog import roster
 from catalog.errors import BadRequest
+from catalog.org import roster
 
 
 def test_a_gbk_csv_from_chinese_excel_reads() -> None:

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catalog.compose import Candidate, Request, compose, theme_minimums
-from catalog.rules import ERROR, WARNING, Due, Entry, SessionFacts, check
+from catalog.planning.compose import Candidate, Request, compose, theme_minimums
+from catalog.planning.rules import ERROR, WARNING, Due, Entry, SessionFacts, check
 
 START = datetime(2027, 3, 10, 0, 30, tzinfo=UTC)
 THEMES = ["politics", "party", "policy", "technology", "culture"]

@@ -8,9 +8,10 @@ import shutil
 
 from sqlalchemy import select, text
 
-from catalog import demo_org, org, station_tokens
+from catalog import org
 from catalog.db import Database, make_engine, upgrade
 from catalog.models import OrgNode
+from catalog.org import demo_org, station_tokens
 from catalog.settings import Settings
 
 

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from catalog.themes import LEARNING_THEMES, THEME_LABELS, Theme
+from catalog.library.themes import LEARNING_THEMES, THEME_LABELS, Theme
 from indexer.classify import (
     FIELD_NAMES_ZH,
     FIELD_WEIGHTS,

@@ -88,7 +88,7 @@ def test_a_moved_disc_keeps_its_items_and_overrides(db: Database, settings: Sett
     before = {i.disc_index: i.id for p, i in items(db).items()
               if p.startswith("下载/disc01.iso")}
     with db.transaction() as session:
-        from catalog.themes import Theme
+        from catalog.library.themes import Theme
 
         library.set_theme_override(session, before[2], Theme.POLITICS)
     (disc_root / "归档").mkdir()

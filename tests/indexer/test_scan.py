@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 
 from catalog import library
 from catalog.db import Database
+from catalog.library.themes import Theme
 from catalog.models import Item, ScanError
 from catalog.settings import Settings
-from catalog.themes import Theme
 from indexer.pipeline import Scanner, ScanResult
 from media.demo import MANIFEST
 

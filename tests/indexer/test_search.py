@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from catalog.db import Database
-from catalog.library import get_or_create_root
-from catalog.scans import ItemData, save_item
+from catalog.library.items import get_or_create_root
+from catalog.library.scans import ItemData, save_item
 from catalog.settings import Settings
 from indexer.pipeline import Scanner
 from indexer.search_index import Filters, SearchIndex

@@ -20,11 +20,13 @@ from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 from yj_testing import make_settings
 
-from catalog import demo_org, org, planning
+from catalog import org, planning
 from catalog.db import Database
 from catalog.models import Member, OrgNode
+from catalog.org import demo_org
 from web.access import RULES
-from web.app import create_app, route
+from web.app import create_app
+from web.routing import route
 
 # What each route needs, written from the issue (roles, subtree), not read from RULES.
 PUBLIC, VIEWER, STAFF, ADMIN_ONLY = "public", "viewer", "staff", "admin"

@@ -17,9 +17,9 @@ from yj_testing import make_small_bad_library, sign_in
 
 from catalog import library
 from catalog.db import Database
+from catalog.library.themes import LEARNING_THEMES, THEME_LABELS, Theme, theme_label
 from catalog.messages import MESSAGES
 from catalog.settings import Settings
-from catalog.themes import LEARNING_THEMES, THEME_LABELS, Theme, theme_label
 from indexer.pipeline import Scanner
 from media.demo import MANIFEST
 from web.app import create_app

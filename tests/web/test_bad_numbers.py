@@ -13,8 +13,8 @@ import pytest
 from starlette.routing import Route
 from yj_testing import make_settings, running_server, sign_in
 
-from catalog import demo_org
 from catalog.db import Database
+from catalog.org import demo_org
 from catalog.settings import Settings
 from indexer.pipeline import Scanner
 from web.app import create_app

@@ -19,9 +19,9 @@ from yj_testing import make_small_bad_library
 
 from catalog import library
 from catalog.db import Database
+from catalog.library.themes import Theme
 from catalog.messages import message
 from catalog.settings import Settings
-from catalog.themes import Theme
 from indexer.pipeline import Scanner
 from web.app import create_app
 from web.cli import cli

@@ -11,9 +11,10 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 from yj_testing import make_settings, sign_in
 
-from catalog import accounts, org
+from catalog import org
 from catalog.db import Database
 from catalog.models import OrgNode
+from catalog.org import accounts
 from indexer.pipeline import Scanner
 from web.app import create_app
 

@@ -18,7 +18,8 @@ import pytest
 from sqlalchemy import insert, text
 from yj_testing import make_settings, running_server, sign_in
 
-from catalog.checkpoints import (
+from catalog.db import Database
+from catalog.evidence.checkpoints import (
     Checkpoint,
     checkpoints,
     code_of,
@@ -28,10 +29,9 @@ from catalog.checkpoints import (
     public_hex,
     signed_message,
 )
-from catalog.db import Database
-from catalog.ledger import Entry, Event, append, chain_hash, make_payload, rows
+from catalog.evidence.ledger import Entry, Event, append, chain_hash, make_payload, rows
+from catalog.evidence.verify import write_export
 from catalog.models import LedgerCheckpoint, LedgerRow
-from catalog.verify import write_export
 
 LEDGER = "XC-031"
 

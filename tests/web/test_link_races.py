@@ -240,7 +240,7 @@ def test_copied_hls_segments_and_key_frames_hold_none_of_the_secret(
 
 def test_key_frame_indexes_made_while_the_file_is_swapped_are_the_files_own(
         served: Served, tmp_path: Path) -> None:
-    # What web/hls.py hands the index: the item's opener, as the catalog locates it.
+    # What web/library/hls.py hands the index: the item's opener, as the catalog locates it.
     opener = partial(item_input, str(served.root), b"h264.mkv", {})
     index = KeyframeIndex(tmp_path / "keyframes")
     genuine = index.lookup("before", opener, wait=None)

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from yj_testing import TEST_PASSWORD, sign_in
 
-from catalog.playbacks import Spans
+from catalog.evidence.playbacks import Spans
 
 pytestmark = [pytest.mark.ffmpeg, pytest.mark.slow]
 
@@ -104,10 +104,10 @@ def test_forty_clients_stay_within_the_memory_bound(tmp_path: Path, demo_library
 
 def _walls(database: Path) -> dict[int, float]:
     """Each close row's wall-clock span: watched seconds never pass it by more than
-    playback_buffer_seconds, whatever was delivered (catalog/playbacks.py)."""
+    playback_buffer_seconds, whatever was delivered (catalog/evidence/playbacks.py)."""
     from sqlalchemy import create_engine
 
-    from catalog.ledger import rows
+    from catalog.evidence.ledger import rows
 
     engine = create_engine(f"sqlite:///{database}")
     with engine.connect() as connection:

@@ -18,9 +18,10 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 from yj_testing import make_settings
 
-from catalog import demo_org, planning
+from catalog import planning
 from catalog.db import Database
 from catalog.models import Item, Member, OrgNode, Playback
+from catalog.org import demo_org
 from web.app import create_app
 
 pytestmark = pytest.mark.ffmpeg

@@ -17,10 +17,11 @@ import pytest
 from sqlalchemy import select
 from yj_testing import make_settings, running_server, sign_in
 
-from catalog import demo_org, planning
+from catalog import planning
 from catalog.db import Database
-from catalog.ledger import rows
+from catalog.evidence.ledger import rows
 from catalog.models import Item, StudySession
+from catalog.org import demo_org
 from indexer.pipeline import Scanner
 
 pytestmark = pytest.mark.ffmpeg

@@ -16,10 +16,12 @@ import httpx
 import pytest
 from yj_testing import make_settings, running_server, sign_in
 
-from catalog import audit, demo_org, planning
+from catalog import planning
 from catalog.db import Database
-from catalog.ledger import rows
+from catalog.evidence import audit
+from catalog.evidence.ledger import rows
 from catalog.models import Item, OrgNode
+from catalog.org import demo_org
 from indexer.pipeline import Scanner
 
 pytestmark = pytest.mark.ffmpeg

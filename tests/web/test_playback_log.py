@@ -112,9 +112,9 @@ def test_terminal_lines_can_be_json(db: Database, settings: Settings, demo_libra
 
 def test_a_signed_in_member_and_a_station_terminal_are_named_in_the_playback(
         db: Database, settings: Settings, demo_library: Path) -> None:
-    from catalog import demo_org
-    from catalog.ledger import rows
+    from catalog.evidence.ledger import rows
     from catalog.models import OrgNode
+    from catalog.org import demo_org
 
     Scanner(db, settings).scan([demo_library])
     with db.transaction() as session:

@@ -1,10 +1,11 @@
-"""``decide`` (web/ranges.py) case by case: one row per rule of RFC 9110, with its section."""
+"""``decide`` (web/library/ranges.py) case by case: one row per rule of RFC 9110, with
+its section."""
 
 from __future__ import annotations
 
 import pytest
 
-from web.ranges import Decision, decide
+from web.library.ranges import Decision, decide
 
 HUGE = "9" * 5000  # past Python's 4,300-digit int() limit
 

@@ -19,8 +19,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from web.ranges import decide
-from web.streaming import NoObserver, Representation, respond
+from web.library.ranges import decide
+from web.library.streaming import NoObserver, Representation, respond
 
 
 class BytesSource:

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient
 from yj_testing import make_settings
 
-from catalog import demo_org, roster
 from catalog.db import Database
 from catalog.models import Member, OrgNode
+from catalog.org import demo_org, roster
 from web.app import create_app
 
 # (spreadsheet row, what is wrong, the message key that must name it)

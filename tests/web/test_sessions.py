@@ -15,9 +15,10 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 from yj_testing import make_settings, running_server
 
-from catalog import demo_org, org
+from catalog import org
 from catalog.db import Database
 from catalog.models import LoginFailure, LoginSession, Member
+from catalog.org import demo_org
 from catalog.settings import Settings
 from web.app import create_app
 
@@ -187,7 +188,8 @@ def test_every_unsafe_request_without_a_csrf_token_is_refused(
     settings, db = town
     from datetime import UTC, datetime, timedelta
 
-    from catalog import accounts, org, planning
+    from catalog import org, planning
+    from catalog.org import accounts
 
     with db.transaction() as session:
         member = session.scalars(select(Member).where(Member.name == "张三")).one()
@@ -223,7 +225,7 @@ def test_every_unsafe_request_without_a_csrf_token_is_refused(
 
 
 def test_a_one_time_password_must_be_changed_first(town: tuple[Settings, Database]) -> None:
-    from catalog import accounts
+    from catalog.org import accounts
 
     settings, db = town
     with db.transaction() as session:
@@ -286,8 +288,8 @@ def test_a_head_request_acts_on_nothing(town: tuple[Settings, Database]) -> None
     """HEAD is safe, so it passes without a CSRF token; Starlette answers HEAD on every
     route that has GET, and a GET+POST endpoint that took anything but GET for a POST
     would sign in, change a password or store an upload on a HEAD."""
-    from catalog import accounts
     from catalog.models import OrgNode
+    from catalog.org import accounts
 
     settings, db = town
     with db.session() as session:

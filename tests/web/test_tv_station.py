@@ -20,9 +20,10 @@ import pytest
 from starlette.testclient import TestClient
 from yj_testing import make_settings, sign_in
 
-from catalog import demo_org, org
+from catalog import org
 from catalog.db import Database
 from catalog.models import OrgNode
+from catalog.org import demo_org
 from catalog.settings import Settings
 from indexer.pipeline import Scanner, scan_lock
 from web.app import create_app

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 from yj_testing import make_settings
 
-from catalog import demo_org
 from catalog.db import Database
 from catalog.models import OrgNode
+from catalog.org import demo_org
 from web.app import create_app
 
 

@@ -1,4 +1,4 @@
-"""Watched seconds over real HTTP (catalog/playbacks.py ``watched_seconds``): what was
+"""Watched seconds over real HTTP (catalog/evidence/playbacks.py ``watched_seconds``): what was
 sent, never more than the wall-clock span plus the buffer, lowered to what the player
 page says it played; a failed item is recorded as failed with what was sent in its time."""
 
@@ -16,8 +16,8 @@ import pytest
 from yj_testing import make_settings, running_server, sign_in
 
 from catalog.db import Database
-from catalog.ledger import rows
-from catalog.playbacks import Spans, watched_seconds
+from catalog.evidence.ledger import rows
+from catalog.evidence.playbacks import Spans, watched_seconds
 from indexer.pipeline import Scanner
 
 pytestmark = pytest.mark.ffmpeg

@@ -26,8 +26,8 @@ from yj_testing import running_app
 
 from media.sources import FileSource, Segment, SegmentSource
 from web import server
+from web.library.streaming import NoObserver, Representation, StreamInfo, respond
 from web.server import ZEROCOPY, ClientGone, sendfile_all
-from web.streaming import NoObserver, Representation, StreamInfo, respond
 
 # --- sendfile_all on a socket pair -------------------------------------------------------
 

@@ -5,7 +5,7 @@
 // Nothing is fetched before play is pressed: an opened page is no playback.
 //
 // Each attach makes a view id that every media request carries (?view=…), and reports to
-// /api/views/{id} what the element has played and, on failure, why (web/view_reports.py):
+// /api/views/{id} what the element has played and, on failure, why (web/evidence/view_reports.py):
 // the server counts no more than what it sent, and no more than what was played.
 (function () {
   "use strict";

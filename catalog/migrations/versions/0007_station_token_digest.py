@@ -1,5 +1,5 @@
 """Station tokens kept as a SHA-256 digest and the salt they are derived from
-(catalog/station_tokens.py), no longer as themselves. A token issued before keeps
+(catalog/org/station_tokens.py), no longer as themselves. A token issued before keeps
 working (its digest is computed here); it has no salt, so it cannot be shown again.
 
 Revision ID: 0007

@@ -1,0 +1,96 @@
+"""Tables that pages and exports read as evidence, recomputed from the ledger.
+
+A projection is written in the same transaction as the ledger rows it comes from, but it is
+an ordinary table: anyone with the database can edit it. ``ledger verify`` therefore
+recomputes each projection from the rows it has just checked and compares it, row by row
+and column by column, with the table, naming the first difference. Every column a page or
+CSV shows must be one compared here (tests/catalog/test_projections.py keeps the list whole).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from catalog.evidence.ledger import Entry
+from catalog.evidence.models import Playback as PlaybackRow
+from catalog.evidence.playbacks import CLOSE, OPEN, close_values, open_values
+from catalog.evidence.verify import Problem
+
+PLAYBACK_COLUMNS = tuple(c.name for c in PlaybackRow.__table__.columns)
+
+
+class PlaybacksCheck:
+    """The ``playbacks`` table against the playback rows of one ledger."""
+
+    table = "playbacks"
+
+    def __init__(self) -> None:
+        self.expected: dict[int, dict[str, Any]] = {}
+        self.problem: Problem | None = None
+
+    def feed(self, entry: Entry) -> None:
+        try:
+            self._feed(entry)
+        except (KeyError, TypeError, ValueError) as exc:  # hashed right, but not a playback
+            if self.problem is None:
+                self.problem = Problem(entry.seq, "verify_bad_payload",
+                                       {"detail": f"{type(exc).__name__}: {exc}"[:120]})
+
+    def _feed(self, entry: Entry) -> None:
+        if entry.kind == OPEN:
+            self.expected[entry.seq] = open_values(entry)
+        elif entry.kind == CLOSE:
+            open_seq, values = close_values(entry)
+            row = self.expected.get(open_seq)
+            if row is None or row["close_seq"] is not None:
+                if self.problem is None:
+                    self.problem = Problem(entry.seq, "verify_close_unmatched",
+                                           {"open_seq": open_seq})
+                return
+            row.update(values)
+
+    def compare(self, connection: Connection, ledger: str) -> Problem | None:
+        if self.problem is not None:
+            return self.problem
+        expected = iter(sorted(self.expected.items()))
+        actual = _table_rows(connection, ledger)
+        want = next(expected, None)
+        have = next(actual, None)
+        while want is not None or have is not None:
+            if have is None or (want is not None and want[0] < have["open_seq"]):
+                assert want is not None
+                return _differs(want[0], "missing", "", "")
+            if want is None or have["open_seq"] < want[0]:
+                return _differs(have["open_seq"], "extra", "", "")
+            for column in PLAYBACK_COLUMNS:
+                if want[1][column] != have[column]:
+                    return _differs(want[0], column, want[1][column], have[column])
+            want, have = next(expected, None), next(actual, None)
+        return None
+
+
+def _table_rows(connection: Connection, ledger: str) -> Iterator[dict[str, Any]]:
+    result = connection.execute(select(PlaybackRow.__table__)
+                                .where(PlaybackRow.ledger == ledger)
+                                .order_by(PlaybackRow.open_seq))
+    for row in result.mappings():
+        yield dict(row)
+
+
+def _differs(seq: int, column: str, ledger_value: object, table_value: object) -> Problem:
+    return Problem(seq, "verify_projection", {"table": "playbacks", "column": column,
+                                              "ledger_value": _shown(ledger_value),
+                                              "table_value": _shown(table_value)})
+
+
+def _shown(value: object) -> str:
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+def checks() -> list[PlaybacksCheck]:
+    """Every projection of ledger rows (attendance, minutes … join this list)."""
+    return [PlaybacksCheck()]
