@@ -18,7 +18,7 @@ from catalog.evidence import audit
 from catalog.evidence.checkpoints import checkpoints, display_code, load_or_create_key, public_hex
 from catalog.evidence.ledger import head
 from catalog.evidence.verify import Export, parse_export
-from web.i18n import pick_lang
+from web.i18n import pick_lang, translator
 from web.views import render
 
 MAX_EXPORT_BYTES = 12 << 20  # the form limit of web/auth.py; a year of a station is < 1 MB
@@ -85,8 +85,7 @@ def _key_field(check: Check, lang: str) -> str | None:
     if not raw:
         return None
     if not HEX_KEY.fullmatch(raw):
-        check.errors["public_key"] = ("公钥应为 64 位十六进制数字。" if lang == "zh" else
-                                      "A public key is 64 hexadecimal digits.")
+        check.errors["public_key"] = translator(lang)("ledger_bad_key")
     return raw
 
 
@@ -94,13 +93,11 @@ def _code_field(check: Check, lang: str, required: bool) -> str | None:
     raw = check.values.get("code", "").strip()
     if not raw:
         if required:
-            check.errors["code"] = ("请输入电话中报出的校验码。" if lang == "zh" else
-                                    "Type the code read out on the telephone.")
+            check.errors["code"] = translator(lang)("ledger_code_needed")
         return None
     signs = re.sub(r"[\s-]", "", raw)
     if not signs.isascii() or not signs.isalnum() or len(signs) > 32:
-        check.errors["code"] = ("校验码只含字母和数字，如 DCEW7-KK3AW。" if lang == "zh" else
-                                "A code has letters and digits only, like DCEW7-KK3AW.")
+        check.errors["code"] = translator(lang)("ledger_bad_code")
     return raw
 
 
@@ -109,20 +106,17 @@ async def _export_field(form: Any, name: str, check: Check, lang: str,
     upload = form.get(name)
     if not isinstance(upload, UploadFile) or not upload.filename:
         if required:
-            check.errors[name] = ("请选择导出文件（yuanjiao ledger export 生成的 .jsonl）。"
-                                  if lang == "zh" else
-                                  "Choose an export file (.jsonl, from yuanjiao ledger export).")
+            check.errors[name] = translator(lang)("ledger_export_needed")
         return None
     check.values[name] = upload.filename[:200]
     data = await upload.read(MAX_EXPORT_BYTES + 1)
     if len(data) > MAX_EXPORT_BYTES:
-        check.errors[name] = ("文件太大。" if lang == "zh" else "The file is too large.")
+        check.errors[name] = translator(lang)("ledger_file_too_large")
         return None
     try:
         return parse_export(data.decode("utf-8").splitlines())
     except ValueError as exc:  # (UnicodeDecodeError included)
-        check.errors[name] = (f"这不是远教台账导出文件：{str(exc)[:160]}" if lang == "zh" else
-                              f"This is not a yuanjiao ledger export: {str(exc)[:160]}")
+        check.errors[name] = translator(lang)("ledger_not_export", detail=str(exc)[:160])
         return None
 
 
@@ -153,8 +147,7 @@ async def _check(request: Request, form: Any) -> Response:
         names = {s.name for s in _summaries(request)}
         name = check.values["ledger"]
         if name not in names:
-            check.errors["ledger"] = ("请选择本服务器上的一个台账。" if lang == "zh" else
-                                      "Choose a ledger this server holds.")
+            check.errors["ledger"] = translator(lang)("ledger_choose_ledger")
         if check.errors:
             return _page(request, check, 400)
         if public_key is None and name == request.app.state.settings.station:
