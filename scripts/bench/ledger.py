@@ -188,7 +188,7 @@ sys.path.insert(0, {repo!r})
 from catalog.settings import load_settings
 from web.app import create_app
 from web.server import server_config
-from web.streaming import NoObserver
+from web.library.streaming import NoObserver
 # Guests may watch, as on a station's LAN: the figures are of recording, not of signing in.
 settings = load_settings({{"data_dir": {data!r}, "guest_viewing": True}}, environ={{}})
 app = create_app(settings)
