@@ -47,3 +47,7 @@ class Forbidden(YuanjiaoError):
 
 class TooLarge(YuanjiaoError):
     status = 413
+
+
+class TooMany(YuanjiaoError):
+    status = 429

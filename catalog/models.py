@@ -3,6 +3,7 @@ code that needs the whole schema (tests that compare it with the migrations). An
 code imports its own and lower areas' models directly, never this module, so that the
 import contracts between areas hold (pyproject.toml)."""
 
+from catalog.attendance.models import AttendanceRow, GroupMember, MemberGroup
 from catalog.evidence.models import LedgerCheckpoint, LedgerLock, LedgerRow, Playback
 from catalog.library.models import Disc, Item, LibraryRoot, ScanError, ScanRun, ThemeOverride
 from catalog.org.models import LoginFailure, LoginSession, Member, OrgNode, User
@@ -16,7 +17,8 @@ from catalog.planning.models import (
 )
 from catalog.schema import Base, UTCDateTime, utcnow
 
-__all__ = ["ActivityRule", "Base", "Disc", "Item", "LedgerCheckpoint", "LedgerLock",
-           "LedgerRow", "LibraryRoot", "LoginFailure", "LoginSession", "Member", "MustWatch",
-           "OrgNode", "Plan", "Playback", "PlaylistEntry", "PlaylistExport", "ScanError",
-           "ScanRun", "StudySession", "ThemeOverride", "UTCDateTime", "User", "utcnow"]
+__all__ = ["ActivityRule", "AttendanceRow", "Base", "Disc", "GroupMember", "Item",
+           "LedgerCheckpoint", "LedgerLock", "LedgerRow", "LibraryRoot", "LoginFailure",
+           "LoginSession", "Member", "MemberGroup", "MustWatch", "OrgNode", "Plan", "Playback",
+           "PlaylistEntry", "PlaylistExport", "ScanError", "ScanRun", "StudySession",
+           "ThemeOverride", "UTCDateTime", "User", "utcnow"]

@@ -144,6 +144,29 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("login_failures_per_address", 1000, int,
             "一小时内同一地址登录失败达到此次数后，暂停该地址登录",
             "Failed logins per address within an hour after which its logins are refused"),
+    Setting("signin_opens_minutes", 30, int,
+            "活动开始前多少分钟起可以签到（至活动结束）",
+            "Minutes before a session's start from which sign-in is open (until its end)"),
+    Setting("signin_device_limit", 3, int,
+            "同一设备 10 分钟内签到超过此人数即标记（不阻止）",
+            "More members than this signed in from one device within 10 minutes is flagged "
+            "(never blocked)"),
+    Setting("late_entry_hours", 24.0, float,
+            "活动结束后超过此小时数写入的签到、标记视为补登，在所有页面和导出中标出",
+            "Marks written more than this many hours after a session's end are late entries, "
+            "flagged wherever they are shown"),
+    Setting("makeup_coverage", 0.9, float,
+            "补课须收看每个课件时长的比例（按实际送出的媒体秒数计）",
+            "Share of each item's duration a make-up must have been sent (watched seconds)"),
+    Setting("makeup_days", 60, int,
+            "活动结束后多少天内补课有效",
+            "Days after a session within which a make-up counts"),
+    Setting("attendance_target_prescribed", 0.85, float,
+            "全体党员参加的活动的参学率目标",
+            "Attendance target of sessions for all members"),
+    Setting("attendance_target_elective", 0.75, float,
+            "分组自选课程的参学率目标",
+            "Attendance target of elective group sessions"),
 )
 
 SETTINGS_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
@@ -185,6 +208,13 @@ class Settings:
     login_failures_per_address: int = 1000
     activity_min_minutes: int = 180
     compose_recent_months: int = 6
+    signin_opens_minutes: int = 30
+    signin_device_limit: int = 3
+    late_entry_hours: float = 24.0
+    makeup_coverage: float = 0.9
+    makeup_days: int = 60
+    attendance_target_prescribed: float = 0.85
+    attendance_target_elective: float = 0.75
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
@@ -319,5 +349,12 @@ def load_settings(
         login_failures_per_address=values["login_failures_per_address"],
         activity_min_minutes=values["activity_min_minutes"],
         compose_recent_months=values["compose_recent_months"],
+        signin_opens_minutes=values["signin_opens_minutes"],
+        signin_device_limit=values["signin_device_limit"],
+        late_entry_hours=values["late_entry_hours"],
+        makeup_coverage=values["makeup_coverage"],
+        makeup_days=values["makeup_days"],
+        attendance_target_prescribed=values["attendance_target_prescribed"],
+        attendance_target_elective=values["attendance_target_elective"],
         sources=sources,
     )

@@ -24,7 +24,7 @@ def test_layers_point_one_way() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-AREAS = ("library", "evidence", "org", "planning")
+AREAS = ("library", "evidence", "org", "planning", "attendance")
 
 
 def _skeleton(tmp_path: Path, bad: str, line: str) -> subprocess.CompletedProcess[str]:
@@ -59,6 +59,9 @@ def test_the_contract_catches_an_upward_import(tmp_path: Path) -> None:
      "catalog.evidence.bad -> catalog.planning"),
     ("web/library/bad.py", "import web.org", "web.library.bad -> web.org"),
     ("web/evidence/bad.py", "import web.planning", "web.evidence.bad -> web.planning"),
+    ("catalog/planning/bad.py", "import catalog.attendance",
+     "catalog.planning.bad -> catalog.attendance"),
+    ("web/planning/bad.py", "import web.attendance", "web.planning.bad -> web.attendance"),
 ])
 def test_an_area_importing_one_above_it_breaks_the_contract(
         tmp_path: Path, bad: str, line: str, shown: str) -> None:

@@ -112,3 +112,15 @@ def sign_in(client: Any, db: Database | None = None, username: str = "test-inspe
                        follow_redirects=True)
     assert done.status_code == 200, done.text[:500]
     return str(done.json()["csrf"])
+
+
+def drop_triggers(connection: Any) -> None:
+    """SQLite: drop the triggers that keep the ledger append-only, as someone editing the
+    database file would, so that a test can tamper with rows."""
+    from sqlalchemy import text
+
+    for table in ("ledger", "ledger_checkpoints"):
+        for action in ("update", "delete"):
+            connection.execute(text(f"DROP TRIGGER {table}_no_{action}"))
+    connection.execute(text("DROP TRIGGER ledger_continues"))
+    connection.execute(text("DROP TRIGGER ledger_checkpoints_follow"))

@@ -120,6 +120,24 @@ RULES: dict[str, Rule] = {
     "api_must_watch": Rule(STAFF),
     "station_tv": Rule(STAFF | {"terminal"}, "station"),
     "station_open": Rule(STAFF | {"terminal"}, "station"),
+    # The JSON twin of the session form (issue 16.8).
+    "api_org_sessions": Rule(EDITORS, "node"),
+    # Attendance (issue 16). The code and the roll call: staff and the station's TV.
+    "api_signin_code": Rule(STAFF | {"terminal"}, "session"),
+    "api_attendance": Rule(STAFF | {"terminal"}, "session"),
+    "station_signin": Rule(STAFF | {"terminal"}, "station"),
+    # A phone holding the TV's code signs in without an account, so the route takes no
+    # CSRF token and no scope: the handler checks the code, or for a mark (no code) the
+    # caller's rights over the session and the CSRF token or same origin
+    # (web/attendance/api_views.py).
+    "api_signins": Rule(ANYONE, csrf=False),
+    "signin_page": Rule(ANYONE),
+    # Corrections: an editor of the session's organization (checked by the handler, as
+    # the path names a ledger row).
+    "api_signin_correct": Rule(EDITORS),
+    "api_member_record": Rule(USERS, "member"),
+    "member_record": Rule(USERS, "member"),
+    "api_groups": Rule(EDITORS, "node"),
 }
 
 

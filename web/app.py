@@ -16,6 +16,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 from starlette.templating import Jinja2Templates
 
+from catalog import verification
 from catalog.db import Database
 from catalog.evidence.service import Evidence
 from catalog.settings import Settings
@@ -23,6 +24,8 @@ from indexer.search_index import SearchIndex
 from media.keyframes import KeyframeIndex
 from media.transcode import Transcoder
 from web import routing as shared
+from web.attendance import page_views as attendance_pages
+from web.attendance import routes as attendance_routes
 from web.auth import AuthMiddleware
 from web.errors import EXCEPTION_HANDLERS
 from web.evidence import routes as evidence_routes
@@ -75,7 +78,8 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         app.state.keyframes = KeyframeIndex(settings.data_dir / "cache" / "keyframes",
                                             settings.ffprobe)
         evidence = await run_in_threadpool(
-            Evidence, db, settings, TerminalLines(settings.log_format, settings.timezone))
+            Evidence, db, settings, TerminalLines(settings.log_format, settings.timezone),
+            verification.projectors())
         app.state.evidence = evidence
         app.state.search = search = SearchIndex(settings.data_dir / "search-index")
         rebuilding = None
@@ -105,7 +109,8 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
 
     # Each area declares its routes beside its views; web/access.py says who may call them.
     routes: list[BaseRoute] = [*library_routes.routes, *evidence_routes.routes,
-                               *org_routes.routes, *planning_routes.routes, *shared.routes]
+                               *org_routes.routes, *planning_routes.routes,
+                               *attendance_routes.routes, *shared.routes]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS,
                     middleware=[Middleware(SecurityHeadersMiddleware),
                                 LangMiddleware.as_middleware(), Middleware(AuthMiddleware)])
@@ -113,5 +118,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
     app.state.stream_observer = streaming.NoObserver()
     app.state.located = streaming.LocatedCache()
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    # The session page's sections from the areas above planning.
+    app.state.session_panels = [attendance_pages.session_panel]
     install_jinja_i18n(app.state.templates.env)
     return app

@@ -50,6 +50,7 @@ def _public_key(ctx: Context) -> str | None:
 @pass_context
 def verify(ctx: Context, export_file: Path | None, code: str | None, public_key: str | None,
            earlier_file: Path | None, ledger_id: str | None) -> None:
+    from catalog import verification
     from catalog.evidence import audit
 
     grace = audit.grace(ctx.settings.checkpoint_minutes)
@@ -63,7 +64,8 @@ def verify(ctx: Context, export_file: Path | None, code: str | None, public_key:
         try:
             with db.engine.connect() as connection:
                 report = audit.verify_stored(connection, name, public_key or _public_key(ctx),
-                                             code, grace, earlier)
+                                             code, grace, earlier,
+                                             verification.projection_checks())
                 others = (", ".join(f"{ledger} ({count})" for ledger, count
                                     in audit.ledger_names(connection) if ledger != name)
                           if report.rows == 0 else "")

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from catalog.evidence.checkpoints import checkpoints, display_code
 from catalog.evidence.ledger import rows
 from catalog.evidence.models import LedgerRow
-from catalog.evidence.projections import checks
+from catalog.evidence.projections import ProjectionCheck, checks
 from catalog.evidence.verify import Export, Problem, Report, first_difference, verify
 from catalog.messages import message
 
@@ -34,9 +34,11 @@ def prefer(report: Report, difference: Problem | None) -> None:
 
 def verify_stored(connection: Connection, name: str, public_key: str | None,
                   code: str | None, unsigned_grace: timedelta,
-                  earlier: Export | None = None) -> Report:
-    """Ledger ``name`` as stored, its projections recomputed and compared."""
-    projections = checks()
+                  earlier: Export | None = None,
+                  projections: list[ProjectionCheck] | None = None) -> Report:
+    """Ledger ``name`` as stored, its projections recomputed and compared (by default
+    this area's; catalog/verification.py lists every area's)."""
+    projections = checks() if projections is None else projections
     report = verify(name, rows(connection, name), checkpoints(connection, name), public_key,
                     code, unsigned_grace=unsigned_grace, observers=projections)
     for projection in projections if report.ok else []:

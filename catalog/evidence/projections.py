@@ -10,7 +10,7 @@ CSV shows must be one compared here (tests/catalog/test_projections.py keeps the
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, select
 
@@ -91,6 +91,16 @@ def _shown(value: object) -> str:
     return text if len(text) <= 80 else text[:77] + "…"
 
 
-def checks() -> list[PlaybacksCheck]:
-    """Every projection of ledger rows (attendance, minutes … join this list)."""
+class ProjectionCheck(Protocol):
+    """A table recomputed from the rows ``verify`` feeds it, then compared."""
+
+    table: str
+
+    def feed(self, entry: Entry) -> None: ...
+
+    def compare(self, connection: Connection, ledger: str) -> Problem | None: ...
+
+
+def checks() -> list[ProjectionCheck]:
+    """This area's projections; catalog/verification.py adds the areas above."""
     return [PlaybacksCheck()]

@@ -13,14 +13,23 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from catalog.db import Database
 from catalog.evidence.checkpoints import load_or_create_key, make_checkpoint
-from catalog.evidence.ledger import Entry, Event, LedgerWriter, WriterState, append, format_at
+from catalog.evidence.ledger import (
+    Apply,
+    Entry,
+    Event,
+    LedgerWriter,
+    WriterState,
+    append,
+    format_at,
+)
 from catalog.evidence.models import Playback as PlaybackRow
 from catalog.evidence.playbacks import CLOSE, Announce, PlaybackTracker, project
 from catalog.settings import Settings
@@ -29,9 +38,12 @@ logger = logging.getLogger(__name__)
 
 
 class Evidence:
-    def __init__(self, db: Database, settings: Settings, announce: Announce | None = None
-                 ) -> None:
+    def __init__(self, db: Database, settings: Settings, announce: Announce | None = None,
+                 projectors: Sequence[Apply] = ()) -> None:
+        """``projectors``: the tables of areas above this one (attendance …) kept in step
+        with their rows, in the rows' transaction, as ``project`` keeps the playbacks."""
         self.db = db
+        self.projectors = (project, *projectors)
         self.ledger = settings.station
         self.key = load_or_create_key(settings.ledger_key_path)
         self.spill_dir = settings.ledger_key_path.parent
@@ -41,7 +53,7 @@ class Evidence:
         self._since_checkpoint = 0
         self._unsigned_since: float | None = None  # monotonic time of the first unsigned row
         self._recover()
-        self.writer = LedgerWriter(db, self.ledger, apply=project,
+        self.writer = LedgerWriter(db, self.ledger, apply=self._project,
                                    after_commit=self._after_commit, idle=self._idle)
         self.tracker = PlaybackTracker(self.writer, self.ledger,
                                        settings.playback_idle_seconds, announce,
@@ -73,9 +85,13 @@ class Evidence:
         if spilled or closes:
             self.checkpoint("recovered")
 
+    def _project(self, connection: Connection, entries: list[Entry]) -> None:
+        for projector in self.projectors:
+            projector(connection, entries)
+
     def _append(self, events: list[Event]) -> None:
         with self.db.engine.begin() as connection:
-            project(connection, append(connection, self.ledger, events))
+            self._project(connection, append(connection, self.ledger, events))
 
     def _dangling_closes(self) -> list[Event]:
         """Playbacks left open by a server that was killed are closed now, saying so."""

@@ -75,6 +75,8 @@ class StudySession(Base):
     # A cancelled session is kept, struck through, with its reason; never deleted.
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancel_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # A make-up session (kind "makeup") names the sessions it makes up (issue 16.5).
+    makes_up: Mapped[list[int]] = mapped_column(JSON, default=list, server_default="[]")
 
 
 class PlaylistEntry(Base):

@@ -28,6 +28,7 @@ class SessionKind(enum.StrEnum):
     ASSEMBLY = "assembly"  # linked to a member assembly (党员大会)
     JULY1 = "july1"  # the Party's anniversary
     WINTER = "winter"  # winter training (冬训)
+    MAKEUP = "makeup"  # a group make-up (补课) of earlier sessions (issue 16.5)
 
 
 KIND_LABELS = {SessionKind.PRESCRIBED: ("规定课程", "Prescribed"),
@@ -35,7 +36,8 @@ KIND_LABELS = {SessionKind.PRESCRIBED: ("规定课程", "Prescribed"),
                SessionKind.SPECIAL: ("专题（必看、重大活动）", "Special"),
                SessionKind.ASSEMBLY: ("结合党员大会", "With a member assembly"),
                SessionKind.JULY1: ("七一主题活动", "July 1"),
-               SessionKind.WINTER: ("冬训", "Winter training")}
+               SessionKind.WINTER: ("冬训", "Winter training"),
+               SessionKind.MAKEUP: ("补课", "Make-up")}
 TOPICS = {"party_building": ("党的建设", "Party building"),
           "village_affairs": ("村务管理", "Village affairs"),
           "development": ("发展致富", "Development"),
@@ -169,6 +171,20 @@ def create_session(session: Session, home: OrgNode, starts_at: datetime, ends_at
     session.add(study)
     session.flush()
     return study
+
+
+def link_makeup(session: Session, study: StudySession, session_ids: Sequence[int]) -> None:
+    """A make-up session (kind ``makeup``) names the earlier sessions of its own
+    organization that it makes up (issue 16.5)."""
+    if study.kind != SessionKind.MAKEUP.value:
+        raise BadRequest("makes_up_needs_makeup_kind")
+    for session_id in session_ids:
+        earlier = session.get(StudySession, session_id)
+        if earlier is None or earlier.org_id != study.org_id or earlier.id == study.id:
+            raise BadRequest("makes_up_unknown", session_id=session_id)
+        if earlier.starts_at >= study.starts_at:
+            raise BadRequest("makes_up_later", session_id=session_id)
+    study.makes_up = sorted(set(session_ids))
 
 
 def _title(text: str) -> str:

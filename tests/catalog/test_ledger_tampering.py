@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Connection, create_engine, insert, text
 from sqlalchemy.exc import IntegrityError
-from yj_testing import make_settings
+from yj_testing import drop_triggers, make_settings
 
 from catalog.db import Database
 from catalog.evidence.checkpoints import (
@@ -156,14 +156,6 @@ def write_db(source: Path, target: Path, led: Ledger) -> None:
         if led[1]:
             connection.execute(insert(LedgerCheckpoint), [c.as_dict() for c in led[1]])
     engine.dispose()
-
-
-def drop_triggers(connection: Connection) -> None:
-    for table in ("ledger", "ledger_checkpoints"):
-        for action in ("update", "delete"):
-            connection.execute(text(f"DROP TRIGGER {table}_no_{action}"))
-    connection.execute(text("DROP TRIGGER ledger_continues"))
-    connection.execute(text("DROP TRIGGER ledger_checkpoints_follow"))
 
 
 def run_verify(data: Path, *more: str) -> tuple[int, str]:

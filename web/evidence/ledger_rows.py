@@ -9,13 +9,19 @@ from typing import Any
 from starlette.requests import Request
 
 from catalog.errors import DatabaseUnavailable
+from catalog.evidence.ledger import Entry
 
 TIMEOUT_SECONDS = 15
 
 
-def record(request: Request, kind: str, data: dict[str, Any]) -> None:
-    """Blocks until the row is committed (call it from a worker thread)."""
-    evidence = getattr(request.app.state, "evidence", None)
+def record(request: Request, kind: str, data: dict[str, Any]) -> Entry:
+    """Blocks until the row is committed (call it from a worker thread); the row."""
+    return record_in(request.app.state, kind, data)
+
+
+def record_in(state: Any, kind: str, data: dict[str, Any]) -> Entry:
+    """``record`` for code holding the app's state rather than a request."""
+    evidence = getattr(state, "evidence", None)
     if evidence is None:
         raise DatabaseUnavailable("ledger_failing_refused", error="no ledger")
     ack = evidence.writer.submit(kind, data)
@@ -25,3 +31,4 @@ def record(request: Request, kind: str, data: dict[str, Any]) -> None:
         error = late
     if error is not None:
         raise DatabaseUnavailable("ledger_failing_refused", error=str(error)[:200])
+    return ack.result()

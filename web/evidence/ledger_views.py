@@ -14,6 +14,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
+from catalog import verification
 from catalog.evidence import audit
 from catalog.evidence.checkpoints import checkpoints, display_code, load_or_create_key, public_hex
 from catalog.evidence.ledger import head
@@ -153,6 +154,7 @@ async def _check(request: Request, form: Any) -> Response:
         if public_key is None and name == request.app.state.settings.station:
             public_key = _own_key(request) or None  # as the command line does
         with request.app.state.db.engine.connect() as connection:
-            report = audit.verify_stored(connection, name, public_key, code, grace)
+            report = audit.verify_stored(connection, name, public_key, code, grace,
+                                         projections=verification.projection_checks())
     check.verdict = audit.verdict(report, lang)
     return _page(request, check)

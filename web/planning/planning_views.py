@@ -49,6 +49,7 @@ def session_json(session: Session, study: StudySession, request: Request) -> dic
     return {
         "id": study.id, "title": study.title, "kind": study.kind,
         "kind_label": planning.kind_label(study.kind, lang), "group": study.group_name,
+        "makes_up": list(study.makes_up or []),
         "organization": {"id": home.id, "name": home.name},
         "station": ({"id": station.id, "name": station.name, "code": station.code}
                     if station else None),
@@ -176,6 +177,54 @@ async def session_create(request: Request) -> Response:
                             status_code=303)
 
 
+def _iso_moment(body: dict[str, Any], name: str) -> datetime:
+    raw = body.get(name)
+    if not isinstance(raw, str) or len(raw) > 40:
+        raise BadRequest("bad_iso_time", name=name, value=str(raw)[:40])
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise BadRequest("bad_iso_time", name=name, value=raw) from None
+    if moment.tzinfo is None:
+        raise BadRequest("bad_iso_time", name=name, value=raw)
+    return moment
+
+
+async def api_org_sessions(request: Request) -> Response:
+    """The JSON twin of the session form (issue 16.8): ``{"title", "kind", "starts_at",
+    "ends_at" (ISO 8601 with an offset), "station_id", "group", "makes_up"}``, answered
+    with the session as GET /api/sessions/{id} gives it."""
+    body = await json_object(request)
+    return await run_in_threadpool(_create_from_json, request, body)
+
+
+def _create_from_json(request: Request, body: dict[str, Any]) -> Response:
+    start, end = _iso_moment(body, "starts_at"), _iso_moment(body, "ends_at")
+    kind = planning.parse_kind(str(body.get("kind", "prescribed")))
+    title, group = body.get("title", ""), body.get("group", "") or ""
+    if not isinstance(title, str) or not isinstance(group, str):
+        raise BadRequest("bad_field", field="title" if not isinstance(title, str) else "group")
+    station_id = body.get("station_id")
+    makes_up = body.get("makes_up") or []
+    if not isinstance(makes_up, list) or len(makes_up) > 100:
+        raise BadRequest("bad_field", field="makes_up")
+    with request.app.state.db.transaction() as session:
+        home = org.get_node(session, request.path_params["node_id"])
+        study = planning.create_session(session, home, start, end, title, kind, (), group)
+        if station_id is not None:
+            station = session.get(OrgNode, json_int(station_id, "station_id", 1, 2**31 - 1))
+            if (station is None or station.kind != org.Kind.STATION
+                    or station.parent_id != home.id):
+                raise BadRequest("bad_station", station_id=station_id)
+            study.station_id = station.id
+        if makes_up:
+            planning.link_makeup(session, study,
+                                 [json_int(i, "makes_up", 1, 2**31 - 1) for i in makes_up])
+        session.flush()
+        data = session_json(session, study, request)
+    return JSONResponse(data, status_code=201)
+
+
 def session_page(request: Request, problem: FormProblem | None = None,
                  unconfirmed: list[str] | None = None) -> Response:
     principal = principal_of(request)
@@ -184,7 +233,11 @@ def session_page(request: Request, problem: FormProblem | None = None,
         home = org.get_node(session, study.org_id)
         data = session_json(session, study, request)
     lang = pick_lang(request)
+    # Sections the areas above planning add (attendance): web/app.py lists them.
+    panels = [panel(request, study.id) for panel in
+              getattr(request.app.state, "session_panels", ())]
     response = render(request, "session.html", study=data, can_edit=principal.edits(home),
+                      panels=panels,
                       themes=LEARNING_THEMES, topics=planning.TOPICS,
                       kind_label=planning.kind_label, problem=problem,
                       unconfirmed=unconfirmed or [],

@@ -12,6 +12,8 @@ routes: list[BaseRoute] = [
     route("/api/sessions", planning_views.api_sessions, name="api_sessions"),
     route("/org/{node_id:int}/sessions", planning_views.session_create,
           name="session_create", methods=["POST"]),
+    route("/api/org/{node_id:int}/sessions", planning_views.api_org_sessions,
+          name="api_org_sessions", methods=["POST"]),
     route("/sessions/{session_id:int}", planning_views.session_page, name="session_page"),
     route("/sessions/{session_id:int}/move", planning_views.session_move,
           name="session_move", methods=["POST"]),
