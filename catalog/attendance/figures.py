@@ -43,6 +43,7 @@ class Standing:
     row: AttendanceRow | None
     history: list[AttendanceRow]
     flags: list[str]
+    exempt_on_roster: bool = False  # one the session would expect, exempt on the roster
 
 
 def rows_of(session: Session, session_ids: list[int]) -> list[AttendanceRow]:
@@ -94,7 +95,8 @@ def session_standings(session: Session, study: StudySession, policy: Policy,
     expected_ids = {m.id for m in roster.expected}
     listed: set[tuple[int | None, str]] = set()
 
-    def line(member: Member | None, guest: str, expected: bool, default: str) -> None:
+    def line(member: Member | None, guest: str, expected: bool, default: str,
+             exempt: bool = False) -> None:
         key = (member.id if member else None, guest)
         listed.add(key)
         row = standing.get(key)
@@ -106,12 +108,13 @@ def session_standings(session: Session, study: StudySession, policy: Policy,
             flags.append("device_burst")
         if any(r.kind == MAKEUP for r in history[key]):
             flags.append("made_up")
-        lines.append(Standing(member, guest, expected, status, row, history[key], flags))
+        lines.append(Standing(member, guest, expected, status, row, history[key], flags,
+                              exempt))
 
     for member in roster.expected:
         line(member, "", True, "absent" if ended else "pending")
     for member in roster.exempt:
-        line(member, "", False, "exempt")
+        line(member, "", False, "exempt", exempt=True)
     for (member_id, guest), _row in sorted(standing.items(), key=lambda kv: kv[1].seq):
         if (member_id, guest) in listed:
             continue
@@ -127,13 +130,10 @@ def session_figures(study: StudySession, lines: list[Standing], policy: Policy
     counts = dict.fromkeys((*COUNTED, "pending"), 0)
     exempt = 0
     for line in lines:
-        if line.expected:
-            if line.status == "exempt":
-                exempt += 1
-            else:
-                counts[line.status] = counts.get(line.status, 0) + 1
-        elif line.member is not None and line.status == "exempt":
+        if line.exempt_on_roster or (line.expected and line.status == "exempt"):
             exempt += 1
+        elif line.expected:
+            counts[line.status] += 1
     expected = sum(counts.values())
     attended = counts["present"] + counts["late"]
     late_entries = sum(1 for line in lines for r in line.history if r.late_entry)
