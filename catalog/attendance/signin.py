@@ -80,6 +80,7 @@ class Outcome:
     name: str = ""
     late_entry: bool = False
     choose: list[tuple[int, str]] | None = None  # names to choose from (phone digits)
+    marked: bool = False  # by the administrator (a mark or correction), not a sign-in
 
 
 class Refused(Exception):
@@ -137,7 +138,7 @@ class Attendance:
                 late_entry=late, sheet_sha256=attempt.sheet_sha256))
             return Outcome(True, entry.seq, status, now, member_id=member.id if member else None,
                            name=member.name if member else attempt.guest_name,
-                           late_entry=late)
+                           late_entry=late, marked=kind == MARK)
 
     def _decide(self, session: Session, study: StudySession, attempt: Attempt,
                 now: datetime) -> tuple[Member | None, str] | list[tuple[int, str]]:
@@ -241,7 +242,8 @@ class Attendance:
                 at_event=at_event or old.at_event, reason=reason, late_entry=late,
                 replaces=old.seq))
             return Outcome(True, entry.seq, status, now, member_id=old.member_id,
-                           name=member.name if member else old.guest_name, late_entry=late)
+                           name=member.name if member else old.guest_name, late_entry=late,
+                           marked=True)
 
 
 def _arrival_status(study: StudySession, now: datetime) -> str:
@@ -315,4 +317,5 @@ def _outcome_of(session: Session, row: AttendanceRow, policy: Policy, replayed: 
         return Outcome(False, row.seq, refusal=row.refusal, at=row.at, replayed=replayed,
                        member_id=row.member_id, name=name, fields=fields)
     return Outcome(True, row.seq, row.status, row.at, replayed=replayed,
-                   member_id=row.member_id, name=name, late_entry=row.late_entry)
+                   member_id=row.member_id, name=name, late_entry=row.late_entry,
+                   marked=row.kind != SIGNIN)

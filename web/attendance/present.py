@@ -104,7 +104,8 @@ def member_record(session: Session, member: Member, year: int, policy: Policy, l
 def outcome_json(outcome: attendance.Outcome, zone: ZoneInfo, lang: str) -> dict[str, Any]:
     fields = dict(outcome.fields)
     if outcome.ok:
-        text = message("signin_done", lang, name=outcome.name,
+        text = message("signin_marked" if outcome.marked else "signin_done", lang,
+                       name=outcome.name,
                        status=status_label(outcome.status, lang),
                        time=outcome.at.astimezone(zone).strftime("%H:%M") if outcome.at else "")
     elif outcome.refusal:

@@ -172,6 +172,8 @@ def station_tv(request: Request) -> Response:
     token = station_token_of(request)
     response = render(request, "tv.html", station=station, study=data, token=token,
                       today=today, themes=themes, server_clock=server_clock(request),
+                      # The attendance area's sign-in screen, by its route's name.
+                      signin_url=tv_url(request, "station_signin", station.id),
                       theme_url=lambda value: tv_url(request, "station_open", station.id,
                                                      theme=value))
     if token:

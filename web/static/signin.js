@@ -43,7 +43,7 @@
     show(answer.message, answer.ok);
     if (answer.ok || answer.refusal === "signin_already") {
       names.hidden = true;
-      var forms = root.querySelectorAll("form, #signin-self");
+      var forms = root.querySelectorAll("form, details, #signin-self");
       Array.prototype.forEach.call(forms, function (el) { el.hidden = true; });
     }
   }
