@@ -144,3 +144,36 @@ def test_tv_qr_phone_signin_roll_call_and_keys(browser: Any, station: Station) -
         kinds = session.scalars(select(AttendanceRow.kind).order_by(AttendanceRow.seq)).all()
     assert kinds == ["attendance.signin", "attendance.refused", "attendance.mark",
                      "attendance.mark"]
+
+    # The session page shows the roster with status, method, time and flags; a correction
+    # from it is a new row, the old one kept in the line's history.
+    staff = browser.new_context(locale="zh-CN", viewport=TV).new_page()
+    staff.goto(f"{station.url}/login?next=/sessions/{station.session_id}")
+    staff.get_by_label("用户名").fill("dongcun")
+    staff.get_by_label("密码").fill(demo_org.DEMO_PASSWORD)
+    staff.get_by_role("button", name="登录").click()
+    staff.wait_for_url(f"**/sessions/{station.session_id}")
+    row = staff.locator('#attendance tr[data-member="%d"]' % station.members["王五"])
+    assert "请假" in row.inner_text() and "管理员标记" in row.inner_text()
+    row.locator("select").select_option("absent")
+    row.locator("input[name=reason]").fill("当天未到，核对签到表后更正")
+    row.get_by_role("button", name="更正").click()
+    staff.wait_for_load_state("load")
+    wait_until(staff, "document.querySelector('#attendance tr[data-member=\"%d\"] .chip')"
+                      ".textContent === '缺席'" % station.members["王五"], timeout=10_000)
+    history = staff.locator('#attendance tr[data-member="%d"] details' % station.members["王五"])
+    history.locator("summary").click()
+    assert "更正第" in history.inner_text()
+    staff.locator("#attendance").scroll_into_view_if_needed()
+    station.shot(staff, "session-page-attendance")
+    assert station.status("王五") == ("absent", "admin", "当天未到，核对签到表后更正")
+
+    # The member's own record on his phone.
+    mine = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True).new_page()
+    mine.goto(f"{station.url}/login?next=/members/{station.members['张三']}/record")
+    mine.get_by_label("用户名").fill("zhangsan")
+    mine.get_by_label("密码").fill(demo_org.DEMO_PASSWORD)
+    mine.get_by_role("button", name="登录").click()
+    mine.wait_for_url(f"**/members/{station.members['张三']}/record")
+    assert "十二月主题党日" in mine.inner_text("main") and "出席" in mine.inner_text("main")
+    station.shot(mine, "phone-my-record")

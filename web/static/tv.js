@@ -84,7 +84,7 @@
   // ---- the focus: the nearest tile in the direction pressed, else the next in order
 
   function tiles() {
-    return Array.prototype.filter.call(document.querySelectorAll(".tv-item, .tv-theme"),
+    return Array.prototype.filter.call(document.querySelectorAll(".tv-item, .tv-theme, .tv-link"),
       function (el) { return el.offsetParent !== null; });
   }
 
