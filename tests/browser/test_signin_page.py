@@ -153,15 +153,16 @@ def test_tv_qr_phone_signin_roll_call_and_keys(browser: Any, station: Station) -
     staff.get_by_label("密码").fill(demo_org.DEMO_PASSWORD)
     staff.get_by_role("button", name="登录").click()
     staff.wait_for_url(f"**/sessions/{station.session_id}")
-    row = staff.locator('#attendance tr[data-member="%d"]' % station.members["王五"])
+    wang = station.members["王五"]
+    row = staff.locator(f'#attendance tr[data-member="{wang}"]')
     assert "请假" in row.inner_text() and "管理员标记" in row.inner_text()
     row.locator("select").select_option("absent")
     row.locator("input[name=reason]").fill("当天未到，核对签到表后更正")
     row.get_by_role("button", name="更正").click()
     staff.wait_for_load_state("load")
-    wait_until(staff, "document.querySelector('#attendance tr[data-member=\"%d\"] .chip')"
-                      ".textContent === '缺席'" % station.members["王五"], timeout=10_000)
-    history = staff.locator('#attendance tr[data-member="%d"] details' % station.members["王五"])
+    wait_until(staff, f"document.querySelector('#attendance tr[data-member=\"{wang}\"] .chip')"
+                      ".textContent === '缺席'", timeout=10_000)
+    history = staff.locator(f'#attendance tr[data-member="{wang}"] details')
     history.locator("summary").click()
     assert "更正第" in history.inner_text()
     staff.locator("#attendance").scroll_into_view_if_needed()
