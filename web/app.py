@@ -26,6 +26,8 @@ from media.transcode import Transcoder
 from web import routing as shared
 from web.attendance import page_views as attendance_pages
 from web.attendance import routes as attendance_routes
+from web.attendance.makeup_watch import MakeupWatch, chained
+from web.attendance.service import attendance_in
 from web.auth import AuthMiddleware
 from web.errors import EXCEPTION_HANDLERS
 from web.evidence import routes as evidence_routes
@@ -77,8 +79,11 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         # Kept across restarts, unlike segments: an index costs a pass over the file.
         app.state.keyframes = KeyframeIndex(settings.data_dir / "cache" / "keyframes",
                                             settings.ffprobe)
+        # Make-ups are recorded as the playbacks that complete them close (issue 16.5).
+        makeups = MakeupWatch(attendance_in(app.state))
         evidence = await run_in_threadpool(
-            Evidence, db, settings, TerminalLines(settings.log_format, settings.timezone),
+            Evidence, db, settings,
+            chained(TerminalLines(settings.log_format, settings.timezone), makeups.announced),
             verification.projectors())
         app.state.evidence = evidence
         app.state.search = search = SearchIndex(settings.data_dir / "search-index")
@@ -101,6 +106,9 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
                 await run_in_threadpool(rebuilding.join, 60)
             search.close()
             app.state.stream_observer = streaming.NoObserver()
+            # Before the ledger: it writes through it (a make-up the last closes complete
+            # is still counted, from its playback rows; only its own row waits).
+            await run_in_threadpool(makeups.close)
             await run_in_threadpool(evidence.close)
             app.state.keyframes.close()
             transcoder.close()

@@ -140,3 +140,70 @@ def makeup_sessions_for(session: Session, study: StudySession) -> list[StudySess
         StudySession.org_id == study.org_id, StudySession.kind == SessionKind.MAKEUP.value,
         StudySession.cancelled_at.is_(None))).all()
     return [s for s in found if study.id in (s.makes_up or [])]
+
+
+def owed_makeups(session: Session, member_id: int, policy: Policy, now: datetime
+                 ) -> list[tuple[StudySession, Makeup]]:
+    """The member's sessions still open for a make-up that the ledger now shows made up
+    and that have no ``makeup.done`` row yet: what to record."""
+    from catalog.attendance.figures import standing_rows
+    from catalog.attendance.groups import roster_of
+    from catalog.attendance.models import AttendanceRow
+    from catalog.attendance.rows import MAKEUP, OWING
+    from catalog.org.models import Member
+
+    member = session.get(Member, member_id)
+    if member is None:
+        return []
+    since = now - timedelta(days=policy.makeup_days)
+    candidates = session.scalars(select(StudySession).where(
+        StudySession.org_id == member.org_id, StudySession.cancelled_at.is_(None),
+        StudySession.ends_at >= since, StudySession.ends_at <= now,
+        StudySession.kind != SessionKind.MAKEUP.value)).all()
+    found = []
+    for study in candidates:
+        rows = list(session.scalars(select(AttendanceRow).where(
+            AttendanceRow.session_id == study.id, AttendanceRow.member_id == member_id)
+            .order_by(AttendanceRow.seq)))
+        if any(r.kind == MAKEUP for r in rows):
+            continue
+        standing = standing_rows(rows).get((member_id, ""))
+        if standing is None:
+            expected = any(m.id == member_id for m in roster_of(session, study).expected)
+            if not expected:
+                continue
+        elif standing.status not in OWING:
+            continue
+        attended = []
+        for group in makeup_sessions_for(session, study):
+            marks = standing_rows(list(session.scalars(select(AttendanceRow).where(
+                AttendanceRow.session_id == group.id,
+                AttendanceRow.member_id == member_id))))
+            mark = marks.get((member_id, ""))
+            if mark is not None and mark.status in ("present", "late"):
+                attended.append(group.id)
+        made = makeup_of(session, study, member_id, policy, attended)
+        if made.done:
+            found.append((study, made))
+    return found
+
+
+def members_of_playback(session: Session, member_label: str | None,
+                        session_label: str | None) -> list[int]:
+    """Whose make-ups a closed playback may complete: the member whose account watched,
+    or the attendees of the make-up session it was played in."""
+    from catalog.attendance.figures import standing_rows
+    from catalog.attendance.models import AttendanceRow
+
+    found: list[int] = []
+    if member_label and member_label.startswith("user:"):
+        found += [m for m in session.scalars(select(User.member_id).where(
+            User.username == member_label[5:], User.member_id.is_not(None))) if m]
+    if session_label and session_label.isdigit() and len(session_label) < 10:
+        group = session.get(StudySession, int(session_label))
+        if group is not None and group.kind == SessionKind.MAKEUP.value:
+            rows = list(session.scalars(select(AttendanceRow).where(
+                AttendanceRow.session_id == group.id)))
+            found += [member for (member, _), row in standing_rows(rows).items()
+                      if member is not None and row.status in ("present", "late")]
+    return sorted(set(found))

@@ -193,3 +193,29 @@ def test_a_group_makeup_session_attended_with_its_items_played_makes_it_up(branc
     assert figures["leave"] == 1 and figures["present"] == 0
 
 
+
+
+def test_the_makeup_is_written_once_as_a_ledger_row_when_the_playback_closes(branch: Branch
+                                                                             ) -> None:
+    from web.attendance.makeup_watch import MakeupWatch
+
+    watch = MakeupWatch(branch.service)
+    try:
+        after = datetime.now(UTC) - timedelta(hours=2)
+        branch.watch(branch.items[0], 1.0, after)
+        assert watch.check("user:zhangsan", None) == 0  # one item of two: not yet
+        branch.watch(branch.items[1], 0.92, after)
+        assert watch.check("user:zhangsan", None) == 1
+        assert watch.check("user:zhangsan", None) == 0  # recorded once
+        assert watch.check("user:dongcun", None) == 0
+    finally:
+        watch.close()
+    with branch.db.session() as session:
+        rows = session.scalars(select(attendance.models.AttendanceRow).where(
+            attendance.models.AttendanceRow.kind == "makeup.done")).all()
+        study = session.get_one(StudySession, branch.session_id)
+        lines = attendance.session_standings(session, study, branch.policy)
+    assert [(r.session_id, r.member_id, r.method) for r in rows] == [
+        (branch.session_id, branch.member, "playback")]
+    mine = next(line for line in lines if line.member and line.member.id == branch.member)
+    assert mine.status == "leave" and "made_up" in mine.flags

@@ -18,7 +18,10 @@ _made = threading.Lock()
 
 
 def attendance_of(request: Request) -> Attendance:
-    state = request.app.state
+    return attendance_in(request.app.state)
+
+
+def attendance_in(state: Any) -> Attendance:
     found = getattr(state, "attendance", None)
     if found is None:
         with _made:
