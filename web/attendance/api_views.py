@@ -4,6 +4,7 @@ corrections, a session's attendance, a member's year, an organization's groups."
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 from datetime import datetime
 from typing import Any
 
@@ -56,7 +57,11 @@ def api_signin_code(request: Request) -> Response:
     session_id = request.path_params["session_id"]
     current = attendance_of(request).code(session_id)
     url = signin_url(request, session_id, current.code)
+    host = (urlsplit(url).hostname or "").lower()
+    # A TV browsing the server on the server itself would hand phones a loopback address.
+    loopback = host in ("localhost", "::1") or host.startswith("127.")
     return JSONResponse({"code": current.code, "url": url, "expires_in": current.expires_in,
+                         "reachable": not loopback,
                          "window_seconds": attendance.WINDOW_SECONDS,
                          "qr": segno.make(url, error="m").svg_data_uri(scale=8, border=2)})
 

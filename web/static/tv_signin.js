@@ -88,6 +88,7 @@
       qr.src = answer.qr;
       qr.dataset.url = answer.url;
       codeEl.textContent = answer.code;
+      document.getElementById("unreachable").hidden = answer.reachable;
       setTimeout(refreshCode, Math.max(500, answer.expires_in * 1000 + 200));
     }).catch(function () { setTimeout(refreshCode, 3000); });
   }
