@@ -4,9 +4,9 @@ corrections, a session's attendance, a member's year, an organization's groups."
 from __future__ import annotations
 
 import secrets
-from urllib.parse import urlsplit
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
