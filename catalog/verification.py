@@ -4,13 +4,19 @@ evidence area cannot name the areas built on it)."""
 
 from __future__ import annotations
 
-from catalog.attendance.projection import AttendanceCheck, project
+from pathlib import Path
+
+from catalog.attendance.projection import AttendanceCheck, SheetFilesCheck, project
 from catalog.evidence.ledger import Apply
 from catalog.evidence.projections import ProjectionCheck, checks
 
 
-def projection_checks() -> list[ProjectionCheck]:
-    return [*checks(), AttendanceCheck()]
+def projection_checks(data_dir: Path | None = None) -> list[ProjectionCheck]:
+    """``data_dir``: where the files rows name (sign-in sheets) are kept, to check them too."""
+    found: list[ProjectionCheck] = [*checks(), AttendanceCheck()]
+    if data_dir is not None:
+        found.append(SheetFilesCheck(data_dir))
+    return found
 
 
 def projectors() -> list[Apply]:

@@ -135,6 +135,7 @@ RULES: dict[str, Rule] = {
     # Corrections: an editor of the session's organization (checked by the handler, as
     # the path names a ledger row).
     "api_signin_correct": Rule(EDITORS),
+    "api_sheets": Rule(EDITORS, "session"),
     "api_member_record": Rule(USERS, "member"),
     "member_record": Rule(USERS, "member"),
     "api_groups": Rule(EDITORS, "node"),

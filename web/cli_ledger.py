@@ -65,7 +65,7 @@ def verify(ctx: Context, export_file: Path | None, code: str | None, public_key:
             with db.engine.connect() as connection:
                 report = audit.verify_stored(connection, name, public_key or _public_key(ctx),
                                              code, grace, earlier,
-                                             verification.projection_checks())
+                                             verification.projection_checks(ctx.settings.data_dir))
                 others = (", ".join(f"{ledger} ({count})" for ledger, count
                                     in audit.ledger_names(connection) if ledger != name)
                           if report.rows == 0 else "")

@@ -26,7 +26,8 @@ MARK = "attendance.mark"  # by the station administrator from the roster or a pa
 CORRECT = "attendance.correct"  # replaces an earlier sign-in, mark or correction
 REFUSED = "attendance.refused"  # an attempt that was refused, with its reason
 MAKEUP = "makeup.done"  # a member on leave or absent made the session up
-KINDS = frozenset({SIGNIN, MARK, CORRECT, REFUSED, MAKEUP})
+SHEET = "attendance.sheet"  # a photo or scan of a paper sign-in sheet, by its SHA-256
+KINDS = frozenset({SIGNIN, MARK, CORRECT, REFUSED, MAKEUP, SHEET})
 MARKING = frozenset({SIGNIN, MARK, CORRECT})  # rows that give a member a status
 
 STATUSES = ("present", "late", "leave", "absent", "exempt")

@@ -30,6 +30,7 @@ from catalog.attendance.rows import (
     MARK,
     MARKING,
     REFUSED,
+    SHEET,
     SIGNIN,
     STATUSES,
     data,
@@ -180,6 +181,10 @@ class Attendance:
             raise Refused("signin_already", name=member.name,
                           time=self._clock(earlier.at_event, False), seq=earlier.seq)
         if attempt.method == "admin":
+            if attempt.sheet_sha256 and session.scalars(select(AttendanceRow.seq).where(
+                    AttendanceRow.session_id == study.id, AttendanceRow.kind == SHEET,
+                    AttendanceRow.sheet_sha256 == attempt.sheet_sha256)).first() is None:
+                raise BadRequest("sheet_unknown", sha256=attempt.sheet_sha256[:12])
             return member, attempt.status
         return member, _arrival_status(study, now)
 
@@ -199,6 +204,24 @@ class Attendance:
     def _clock(self, moment: datetime, with_date: bool) -> str:
         local = moment.astimezone(self.policy.zone)
         return local.strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M")
+
+    def sheet(self, session_id: int, digest: str, content_type: str, size: int, actor: str,
+              at_event: datetime | None = None) -> Entry:
+        """The row of a kept sheet (catalog/attendance/sheets.py); once per session and
+        content."""
+        with self._lock:
+            with self.db.session() as session:
+                found = session.scalars(select(AttendanceRow).where(
+                    AttendanceRow.session_id == session_id, AttendanceRow.kind == SHEET,
+                    AttendanceRow.sheet_sha256 == digest)).first()
+                if found is not None:
+                    payload = session.scalar(select(LedgerRow.payload).where(
+                        LedgerRow.ledger == found.ledger, LedgerRow.seq == found.seq))
+                    return Entry(found.ledger, found.seq, "", SHEET, payload or "", "", "")
+            now = datetime.now(UTC)
+            return self.write(SHEET, data(session_id, method="admin", actor=actor,
+                                          at_event=at_event or now, sheet_sha256=digest,
+                                          content_type=content_type, size=size))
 
     # ---- corrections
 

@@ -137,6 +137,8 @@ ROUTES: dict[str, tuple[str, str, str, dict[str, str] | None]] = {
     # there (codes, marks, other stations) is tried in tests/web/test_attendance.py.
     "api_signins": (PUBLIC, "POST", "/api/sessions/{session}/signins", {}),
     "signin_page": (PUBLIC, "GET", "/signin/{session}?c=ABCDEFGH", None),
+    # (No file: 400 after the guard, nothing kept.)
+    "api_sheets": (NODE_EDIT, "POST", "/api/sessions/{session}/sheets", {}),
     "api_signin_correct": (EDITORS_ANYWHERE, "POST", "/api/signins/999999/correct", {}),
     "api_member_record": (MEMBER_READ, "GET", "/api/members/{member}/record", None),
     "member_record": (MEMBER_READ, "GET", "/members/{member}/record", None),

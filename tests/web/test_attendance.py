@@ -360,3 +360,89 @@ def test_ledger_verify_covers_attendance_rows(hall: Hall) -> None:
         problem = verdict().problem
         assert problem is not None and problem.key != "verify_projection"
         assert re.match(r"verify_", problem.key)
+
+
+def test_a_member_signs_in_as_his_own_account_and_only_himself(hall: Hall) -> None:
+    running = hall.session(timedelta(minutes=-5))
+    code = hall.code(running)
+    csrf = hall.sign_in("zhangsan")
+    headers = {**JSON, "x-csrf-token": csrf}
+    other = hall.client.post(f"/api/sessions/{running}/signins", headers=headers,
+                             json={"code": code, "member_id": hall.members["李四"]})
+    assert other.status_code == 403 and other.json()["refusal"] == "signin_not_yourself"
+    own = hall.client.post(f"/api/sessions/{running}/signins", headers=headers,
+                           json={"code": code})
+    assert own.status_code == 201, own.text
+    line = _by_name(hall.attendance(running), "张三")
+    assert line["method"] == "tv_qr" and line["history"][0]["actor"] == "user:zhangsan"
+
+
+def test_the_kiosk_signs_in_at_its_own_station(hall: Hall) -> None:
+    running = hall.session(timedelta(minutes=-5))
+    done = hall.client.post(f"/api/sessions/{running}/signins", params=hall.as_terminal(),
+                            json={"code": hall.code(running), "phone_last4": "0003",
+                                  "member_id": hall.members["王五"]}, headers=JSON)
+    assert done.status_code == 201, done.text
+    line = _by_name(hall.attendance(running), "王五")
+    assert line["method"] == "kiosk" and line["history"][0]["actor"] == "terminal:CG-001"
+
+
+def _verify_cli(hall: Hall) -> Any:
+    from click.testing import CliRunner
+
+    from web.cli import cli
+
+    return CliRunner().invoke(cli, ["ledger", "verify"], env={
+        "YUANJIAO_DATA_DIR": str(hall.settings.data_dir), "YUANJIAO_DB_URL": hall.settings.db_url,
+        "YUANJIAO_STATION": LEDGER})
+
+
+def test_a_paper_sheet_is_kept_by_its_digest_and_checked_by_ledger_verify(hall: Hall
+                                                                          ) -> None:
+    import hashlib
+
+    ended = hall.session(timedelta(hours=-3), hours=2)
+    csrf = hall.sign_in("dongcun")
+    headers = {**JSON, "x-csrf-token": csrf}
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
+    bad = hall.client.post(f"/api/sessions/{ended}/sheets", headers=headers,
+                           files={"file": ("sheet.png", b"GIF89a....", "image/png")})
+    assert bad.status_code == 400 and bad.json()["error"] == "sheet_bad_type"
+    kept = hall.client.post(f"/api/sessions/{ended}/sheets", headers=headers,
+                            files={"file": ("签到表.png", png, "image/png")})
+    assert kept.status_code == 201, kept.text
+    digest = kept.json()["sha256"]
+    assert digest == hashlib.sha256(png).hexdigest()
+    unknown = hall.client.post(f"/api/sessions/{ended}/signins", headers=headers, json={
+        "method": "admin", "member_id": hall.members["张三"], "status": "present",
+        "sheet_sha256": "0" * 64})
+    assert unknown.status_code == 400 and unknown.json()["error"] == "sheet_unknown"
+    marked = hall.client.post(f"/api/sessions/{ended}/signins", headers=headers, json={
+        "method": "admin", "member_id": hall.members["张三"], "status": "present",
+        "sheet_sha256": digest})
+    assert marked.status_code == 201, marked.text
+    line = _by_name(hall.attendance(ended), "张三")
+    assert line["history"][0]["sheet_sha256"] == digest
+    checked = _verify_cli(hall)
+    assert checked.exit_code == 0, checked.output
+    path = next((hall.settings.data_dir / "attendance-sheets").rglob(f"{digest}.png"))
+    path.write_bytes(png + b"edited")
+    changed = _verify_cli(hall)
+    assert changed.exit_code != 0 and "签到表" in changed.output, changed.output
+
+
+def test_the_attendance_csv_flags_late_entries_and_is_formula_safe(hall: Hall) -> None:
+    ended = hall.session(timedelta(days=-2, hours=-3), hours=2)
+    with hall.db.transaction() as s:
+        s.get_one(Member, hall.members["王五"]).name = "=HYPERLINK(1)"
+    csrf = hall.sign_in("dongcun")
+    assert hall.client.post(f"/api/sessions/{ended}/signins", json={
+        "method": "admin", "member_id": hall.members["张三"], "status": "present"},
+        headers={**JSON, "x-csrf-token": csrf}).status_code == 201
+    got = hall.client.get(f"/api/sessions/{ended}/attendance?format=csv")
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+    text_ = got.content.decode("utf-8-sig")
+    zhang = next(line for line in text_.splitlines() if "张三" in line)
+    assert "补登" in zhang.split(",")
+    assert "'=HYPERLINK(1)" in text_
+    assert hall.client.get(f"/api/sessions/{ended}/attendance?format=xml").status_code == 400

@@ -12,9 +12,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from catalog import attendance
+from catalog import attendance, tables
 from catalog.attendance.models import AttendanceRow
 from catalog.errors import BadRequest, Forbidden, NotFound, TooMany, Unauthorized
+from catalog.messages import message
 from catalog.org.models import Member, OrgNode
 from catalog.org.tree import station_label
 from catalog.planning.models import StudySession
@@ -205,12 +206,35 @@ def _correct(request: Request, body: dict[str, Any]) -> Response:
     return JSONResponse(body_out, status_code=200 if outcome.replayed else 201)
 
 
+CSV_HEADERS = {
+    "zh": ["人员编号", "姓名", "应到", "状态", "方式", "签到时间", "录入时间", "补登", "原因",
+           "标记", "记录号"],
+    "en": ["member", "name", "expected", "status", "method", "time", "written", "late entry",
+           "reason", "flags", "row"],
+}
+
+
 def api_attendance(request: Request) -> Response:
+    """The session's attendance; ``?format=csv`` the roster as a spreadsheet, late
+    entries in a column of their own."""
     service = attendance_of(request)
+    lang = pick_lang(request)
+    as_csv = parse_choice(request.query_params.get("format", "json"), "format",
+                          ("json", "csv")) == "csv"
     with request.app.state.db.session() as session:
         study = session.get_one(StudySession, request.path_params["session_id"])
-        return JSONResponse(session_attendance(session, study, service.policy,
-                                               pick_lang(request)))
+        found = session_attendance(session, study, service.policy, lang)
+    if not as_csv:
+        return JSONResponse(found)
+    yes = message("yes_word", lang)
+    lines = [[m["member_id"], m["name"], yes if m["expected"] else "", m["status_label"],
+              m["method_label"], m["at_event"], m["at"], yes if m["late_entry"] else "",
+              m["reason"], " ".join(message(f"attendance_flag_{f}", lang) for f in m["flags"]),
+              m["seq"]] for m in found["members"]]
+    return Response(tables.to_csv([CSV_HEADERS["en" if lang == "en" else "zh"], *lines]),
+                    media_type="text/csv; charset=utf-8",
+                    headers={"content-disposition":
+                             f'attachment; filename="attendance-{study.id}.csv"'})
 
 
 def api_member_record(request: Request) -> Response:
@@ -251,3 +275,32 @@ def _groups(request: Request, body: dict[str, Any] | None) -> Response:
         found = attendance.groups(session, node_id)
         return JSONResponse({"groups": [{"id": g.id, "name": g.name, "member_ids": members}
                                         for g, members in found]})
+
+
+async def api_sheets(request: Request) -> Response:
+    """A photo or scan of the paper sign-in sheet (JPEG, PNG or PDF, ≤ 10 MB): kept by its
+    SHA-256, which marks from the sheet then name as ``sheet_sha256``."""
+    from starlette.datastructures import UploadFile
+
+    from catalog.attendance import sheets
+
+    form = await request.form(max_files=1, max_part_size=sheets.MAX_BYTES + 1)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise BadRequest("sheet_bad_type")
+    try:
+        data = await upload.read(sheets.MAX_BYTES + 1)
+    finally:
+        await upload.close()
+    at_event = parse_at_event(form.get("at_event") or None)
+    settings = request.app.state.settings
+
+    def keep() -> Response:
+        digest, content_type, _ = sheets.keep(settings.data_dir, data)
+        entry = attendance_of(request).sheet(request.path_params["session_id"], digest,
+                                             content_type, len(data),
+                                             principal_of(request).label, at_event)
+        return JSONResponse({"sha256": digest, "content_type": content_type,
+                             "size": len(data), "seq": entry.seq}, status_code=201)
+
+    return await run_in_threadpool(keep)

@@ -12,6 +12,8 @@ routes: list[BaseRoute] = [
           name="api_signin_code"),
     route("/api/sessions/{session_id:int}/signins", api_views.api_signins,
           name="api_signins", methods=["POST"]),
+    route("/api/sessions/{session_id:int}/sheets", api_views.api_sheets, name="api_sheets",
+          methods=["POST"]),
     route("/api/signins/{row:int}/correct", api_views.api_signin_correct,
           name="api_signin_correct", methods=["POST"]),
     route("/api/sessions/{session_id:int}/attendance", api_views.api_attendance,

@@ -155,6 +155,7 @@ async def _check(request: Request, form: Any) -> Response:
             public_key = _own_key(request) or None  # as the command line does
         with request.app.state.db.engine.connect() as connection:
             report = audit.verify_stored(connection, name, public_key, code, grace,
-                                         projections=verification.projection_checks())
+                                         projections=verification.projection_checks(
+                                             request.app.state.settings.data_dir))
     check.verdict = audit.verdict(report, lang)
     return _page(request, check)
