@@ -15,10 +15,11 @@ from catalog.planning.models import (
     PlaylistExport,
     StudySession,
 )
+from catalog.records.models import RecordRow
 from catalog.schema import Base, UTCDateTime, utcnow
 
 __all__ = ["ActivityRule", "AttendanceRow", "Base", "Disc", "GroupMember", "Item",
            "LedgerCheckpoint", "LedgerLock", "LedgerRow", "LibraryRoot", "LoginFailure",
            "LoginSession", "Member", "MemberGroup", "MustWatch", "OrgNode", "Plan", "Playback",
-           "PlaylistEntry", "PlaylistExport", "ScanError", "ScanRun", "StudySession",
+           "PlaylistEntry", "PlaylistExport", "RecordRow", "ScanError", "ScanRun", "StudySession",
            "ThemeOverride", "UTCDateTime", "User", "utcnow"]

@@ -9,11 +9,13 @@ from pathlib import Path
 from catalog.attendance.projection import AttendanceCheck, SheetFilesCheck, project
 from catalog.evidence.ledger import Apply
 from catalog.evidence.projections import ProjectionCheck, checks
+from catalog.records.projection import RecordsCheck
+from catalog.records.projection import project as project_records
 
 
 def projection_checks(data_dir: Path | None = None) -> list[ProjectionCheck]:
     """``data_dir``: where the files rows name (sign-in sheets) are kept, to check them too."""
-    found: list[ProjectionCheck] = [*checks(), AttendanceCheck()]
+    found: list[ProjectionCheck] = [*checks(), AttendanceCheck(), RecordsCheck()]
     if data_dir is not None:
         found.append(SheetFilesCheck(data_dir))
     return found
@@ -21,4 +23,4 @@ def projection_checks(data_dir: Path | None = None) -> list[ProjectionCheck]:
 
 def projectors() -> list[Apply]:
     """The projections written with their rows, beyond the playbacks (Evidence's own)."""
-    return [project]
+    return [project, project_records]

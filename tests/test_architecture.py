@@ -24,7 +24,7 @@ def test_layers_point_one_way() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-AREAS = ("library", "evidence", "org", "planning", "attendance")
+AREAS = ("library", "evidence", "org", "planning", "attendance", "records")
 
 
 def _skeleton(tmp_path: Path, bad: str, line: str) -> subprocess.CompletedProcess[str]:

@@ -139,6 +139,13 @@ RULES: dict[str, Rule] = {
     "api_member_record": Rule(USERS, "member"),
     "member_record": Rule(USERS, "member"),
     "api_groups": Rule(EDITORS, "node"),
+    # The session record (issue 17): minutes and feedback by the session's editors, read
+    # by staff; a reply to feedback by an editor above (checked by the handler).
+    "api_five_haves": Rule(STAFF | {"terminal"}, "session"),
+    "api_minutes": Rule(STAFF, "session"),
+    "api_feedback": Rule(STAFF, "session"),
+    "api_feedback_reply": Rule(EDITORS),
+    "session_record_form": Rule(EDITORS, "session"),
 }
 
 

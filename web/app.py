@@ -37,6 +37,8 @@ from web.library import rescan, streaming
 from web.library import routes as library_routes
 from web.org import routes as org_routes
 from web.planning import routes as planning_routes
+from web.records import page_views as record_pages
+from web.records import routes as record_routes
 from web.security_headers import SecurityHeadersMiddleware
 
 HERE = Path(__file__).parent
@@ -118,7 +120,8 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
     # Each area declares its routes beside its views; web/access.py says who may call them.
     routes: list[BaseRoute] = [*library_routes.routes, *evidence_routes.routes,
                                *org_routes.routes, *planning_routes.routes,
-                               *attendance_routes.routes, *shared.routes]
+                               *attendance_routes.routes, *record_routes.routes,
+                               *shared.routes]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS,
                     middleware=[Middleware(SecurityHeadersMiddleware),
                                 LangMiddleware.as_middleware(), Middleware(AuthMiddleware)])
@@ -127,6 +130,6 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
     app.state.located = streaming.LocatedCache()
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     # The session page's sections from the areas above planning.
-    app.state.session_panels = [attendance_pages.session_panel]
+    app.state.session_panels = [record_pages.session_panel, attendance_pages.session_panel]
     install_jinja_i18n(app.state.templates.env)
     return app

@@ -143,6 +143,13 @@ ROUTES: dict[str, tuple[str, str, str, dict[str, str] | None]] = {
     "api_member_record": (MEMBER_READ, "GET", "/api/members/{member}/record", None),
     "member_record": (MEMBER_READ, "GET", "/members/{member}/record", None),
     "api_groups": (NODE_EDIT, "GET", "/api/org/{org}/groups", None),
+    # The session record (issue 17).
+    "api_five_haves": (STATION_READ, "GET", "/api/sessions/{session}/five-haves", None),
+    "api_minutes": (NODE_READ, "GET", "/api/sessions/{session}/minutes", None),
+    "api_feedback": (NODE_READ, "GET", "/api/sessions/{session}/feedback", None),
+    "api_feedback_reply": (EDITORS_ANYWHERE, "POST", "/api/feedback/999999/reply", {}),
+    # (No form named: 400 after the guard, nothing written.)
+    "session_record_form": (NODE_EDIT, "POST", "/sessions/{session}/record", {"form": "x"}),
 }
 # Extra methods of routes above, tried too.
 EXTRA = [("roster_import", NODE_EDIT, "POST", "/org/{org}/import", {}),
@@ -152,7 +159,9 @@ EXTRA = [("roster_import", NODE_EDIT, "POST", "/org/{org}/import", {}),
          ("api_member", MEMBER_EDIT, "PUT", "/api/members/{member}", {"name": ""}),
          ("station_rescan", NODE_EDIT, "POST", "/stations/{station}/rescan",
           {"action": "check"}),
-         ("api_groups", NODE_EDIT, "PUT", "/api/org/{org}/groups", {"x": "y"})]
+         ("api_groups", NODE_EDIT, "PUT", "/api/org/{org}/groups", {"x": "y"}),
+         ("api_minutes", NODE_EDIT, "POST", "/api/sessions/{session}/minutes", {"x": "y"}),
+         ("api_feedback", NODE_EDIT, "POST", "/api/sessions/{session}/feedback", {"x": "y"})]
 
 # Who asks: (username or pseudo-role, role, the scope's kind)
 CALLERS = ["anonymous", "terminal", "admin", "inspector", "chengguan", "dongcun", "zhangsan"]

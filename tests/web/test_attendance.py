@@ -6,98 +6,17 @@ the rows it wrote."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
-from sqlalchemy import func, select, text
-from starlette.testclient import TestClient
-from yj_testing import drop_triggers, make_settings, sign_in
+from sqlalchemy import select, text
+from yj_hall import JSON, LEDGER, Hall
+from yj_testing import drop_triggers
 
-from catalog import attendance, org, verification
+from catalog import verification
 from catalog.attendance.models import AttendanceRow
-from catalog.db import Database
 from catalog.evidence import audit
-from catalog.keyfile import load_key
-from catalog.models import LedgerRow, Member, OrgNode
-from catalog.org import demo_org
-from catalog.settings import Settings
-from web.app import create_app
-
-JSON = {"accept": "application/json"}
-LEDGER = "CG-TEST"
-
-
-@dataclass
-class Hall:
-    settings: Settings
-    db: Database
-    client: TestClient
-    nodes: dict[str, int]
-    members: dict[str, int]
-    tokens: dict[str, str]  # station name → its terminal token
-    key: bytes
-
-    def as_terminal(self, station: str = "东村站点") -> dict[str, str]:
-        self.client.cookies.clear()
-        return {"station_token": self.tokens[station]}
-
-    def sign_in(self, username: str) -> str:
-        self.client.cookies.clear()
-        return sign_in(self.client, None, username, password=demo_org.DEMO_PASSWORD)
-
-    def session(self, start_in: timedelta, hours: float = 2.0, kind: str = "prescribed",
-                org_name: str = "东村党支部", group: str = "", **more: Any) -> int:
-        """A session made through the JSON twin of the session form, as dongcun."""
-        csrf = self.sign_in("dongcun" if org_name != "河西村党支部" else "admin")
-        start = datetime.now(UTC) + start_in
-        body = {"title": f"测试活动{start_in}", "kind": kind, "group": group,
-                "starts_at": start.astimezone().isoformat(),
-                "ends_at": (start + timedelta(hours=hours)).astimezone().isoformat(), **more}
-        made = self.client.post(f"/api/org/{self.nodes[org_name]}/sessions", json=body,
-                                headers={"x-csrf-token": csrf, **JSON})
-        assert made.status_code == 201, made.text
-        self.client.cookies.clear()
-        return int(made.json()["id"])
-
-    def code(self, session_id: int, windows_ago: int = 0) -> str:
-        window = attendance.window_of(datetime.now(UTC).timestamp()) - windows_ago
-        return attendance.code_for(self.key, session_id, window)
-
-    def signin(self, session_id: int, **body: Any) -> Any:
-        return self.client.post(f"/api/sessions/{session_id}/signins", json=body, headers=JSON)
-
-    def rows(self, kind: str | None = None) -> int:
-        with self.db.session() as s:
-            query = select(func.count()).select_from(LedgerRow)
-            if kind:
-                query = query.where(LedgerRow.kind == kind)
-            return int(s.scalar(query) or 0)
-
-    def attendance(self, session_id: int) -> dict[str, Any]:
-        self.sign_in("dongcun")
-        found = self.client.get(f"/api/sessions/{session_id}/attendance", headers=JSON)
-        assert found.status_code == 200, found.text
-        return dict(found.json())
-
-
-@pytest.fixture
-def hall(tmp_path: Path, db_url: str) -> Iterator[Hall]:
-    settings = make_settings(tmp_path / "data", db_url, guest_viewing=False, station=LEDGER)
-    db = Database.open(settings)
-    with db.transaction() as session:
-        built = demo_org.build(session)
-        nodes = {name: node.id for name, node in built.items()}
-        members = {m.name: m.id for m in session.scalars(select(Member))}
-        tokens = {name: org.token_of(session, session.get_one(OrgNode, nodes[name])) or ""
-                  for name in ("东村站点", "河西村站点")}
-    app = create_app(settings, db)
-    with TestClient(app, base_url="http://testserver") as client:
-        yield Hall(settings, db, client, nodes, members, tokens, load_key(settings.data_dir))
-    db.close()
+from catalog.models import Member
 
 
 def _by_name(found: dict[str, Any], name: str) -> dict[str, Any]:
@@ -196,6 +115,14 @@ def test_a_station_token_cannot_mark_another_stations_session(hall: Hall) -> Non
                                     "status": "present"},
                               headers={**JSON, "origin": "http://evil.example"})
     assert forged.status_code == 403 and forged.json()["error"] == "csrf_failed"
+    # A signed-in administrator's mark needs his CSRF token (the route's guard takes none).
+    csrf = hall.sign_in("dongcun")
+    for headers in ({}, {"x-csrf-token": "wrong"},
+                    {"x-csrf-token": csrf, "origin": "http://evil.example"}):
+        tokenless = hall.client.post(f"/api/sessions/{running}/signins", json={
+            "method": "admin", "member_id": hall.members["王五"], "status": "present"},
+            headers={**JSON, **headers})
+        assert tokenless.status_code == 403 and tokenless.json()["error"] == "csrf_failed"
     # Anonymous marks nothing; a member marks nobody.
     hall.client.cookies.clear()
     assert hall.signin(running, method="admin", member_id=hall.members["王五"],

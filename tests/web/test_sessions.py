@@ -163,9 +163,11 @@ def test_a_configured_proxy_is_believed(tmp_path: Path, db_url: str) -> None:
     db.close()
 
 
-# The only unsafe route without a CSRF token: a player page's report, whose random view
-# id stands in for it (terminals and guests hold no token; tests/web/test_watched_seconds.py).
-NO_CSRF = {"api_view_report"}
+# The unsafe routes without a CSRF token in the guard: a player page's report, whose random
+# view id stands in for it (terminals and guests hold no token; tests/web/test_watched_seconds.py),
+# and sign-ins, where the TV's rotating code stands in for it and marks (no code) check the
+# token, or a terminal's same origin, in the handler (tests/web/test_attendance.py).
+NO_CSRF = {"api_view_report", "api_signins"}
 
 
 def _unsafe_routes(app: Any, ids: dict[str, int]) -> list[tuple[str, str]]:
@@ -197,6 +199,7 @@ def test_every_unsafe_request_without_a_csrf_token_is_refused(
         study = planning.create_session(session, org.get_node(session, member.org_id), start,
                                         start + timedelta(hours=4), "三月")
         ids = {"node_id": member.org_id, "member_id": member.id, "session_id": study.id,
+               "row": 1, "seq": 1,
                "user_id": accounts.find_user(session, "hexi").id}
     app = create_app(settings, db)
     with TestClient(app, headers={"accept": "application/json"}) as client:

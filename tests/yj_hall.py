@@ -1,0 +1,95 @@
+"""A branch with a running app for the attendance and session-record tests: the demo
+organization, the real app over TestClient, SQLite or PostgreSQL, the real ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from starlette.testclient import TestClient
+from yj_testing import make_settings, sign_in
+
+from catalog import attendance, org
+from catalog.db import Database
+from catalog.keyfile import load_key
+from catalog.models import LedgerRow, Member, OrgNode
+from catalog.org import demo_org
+from catalog.settings import Settings
+from web.app import create_app
+
+JSON = {"accept": "application/json"}
+LEDGER = "CG-TEST"
+
+
+@dataclass
+class Hall:
+    settings: Settings
+    db: Database
+    client: TestClient
+    nodes: dict[str, int]
+    members: dict[str, int]
+    tokens: dict[str, str]  # station name → its terminal token
+    key: bytes
+
+    def as_terminal(self, station: str = "东村站点") -> dict[str, str]:
+        self.client.cookies.clear()
+        return {"station_token": self.tokens[station]}
+
+    def sign_in(self, username: str) -> str:
+        self.client.cookies.clear()
+        return sign_in(self.client, None, username, password=demo_org.DEMO_PASSWORD)
+
+    def session(self, start_in: timedelta, hours: float = 2.0, kind: str = "prescribed",
+                org_name: str = "东村党支部", group: str = "", **more: Any) -> int:
+        """A session made through the JSON twin of the session form, as dongcun."""
+        csrf = self.sign_in("dongcun" if org_name != "河西村党支部" else "admin")
+        start = datetime.now(UTC) + start_in
+        body = {"title": f"测试活动{start_in}", "kind": kind, "group": group,
+                "starts_at": start.astimezone().isoformat(),
+                "ends_at": (start + timedelta(hours=hours)).astimezone().isoformat(), **more}
+        made = self.client.post(f"/api/org/{self.nodes[org_name]}/sessions", json=body,
+                                headers={"x-csrf-token": csrf, **JSON})
+        assert made.status_code == 201, made.text
+        self.client.cookies.clear()
+        return int(made.json()["id"])
+
+    def code(self, session_id: int, windows_ago: int = 0) -> str:
+        window = attendance.window_of(datetime.now(UTC).timestamp()) - windows_ago
+        return attendance.code_for(self.key, session_id, window)
+
+    def signin(self, session_id: int, **body: Any) -> Any:
+        return self.client.post(f"/api/sessions/{session_id}/signins", json=body, headers=JSON)
+
+    def rows(self, kind: str | None = None) -> int:
+        with self.db.session() as s:
+            query = select(func.count()).select_from(LedgerRow)
+            if kind:
+                query = query.where(LedgerRow.kind == kind)
+            return int(s.scalar(query) or 0)
+
+    def attendance(self, session_id: int) -> dict[str, Any]:
+        self.sign_in("dongcun")
+        found = self.client.get(f"/api/sessions/{session_id}/attendance", headers=JSON)
+        assert found.status_code == 200, found.text
+        return dict(found.json())
+
+
+@pytest.fixture
+def hall(tmp_path: Path, db_url: str) -> Iterator[Hall]:
+    settings = make_settings(tmp_path / "data", db_url, guest_viewing=False, station=LEDGER)
+    db = Database.open(settings)
+    with db.transaction() as session:
+        built = demo_org.build(session)
+        nodes = {name: node.id for name, node in built.items()}
+        members = {m.name: m.id for m in session.scalars(select(Member))}
+        tokens = {name: org.token_of(session, session.get_one(OrgNode, nodes[name])) or ""
+                  for name in ("东村站点", "河西村站点")}
+    app = create_app(settings, db)
+    with TestClient(app, base_url="http://testserver") as client:
+        yield Hall(settings, db, client, nodes, members, tokens, load_key(settings.data_dir))
+    db.close()

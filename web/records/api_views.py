@@ -1,0 +1,139 @@
+"""The session record's JSON routes (issue 17): minutes, feedback, replies, five haves."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from catalog import records
+from catalog.attendance import Policy
+from catalog.errors import BadRequest, Forbidden, NotFound
+from catalog.messages import message
+from catalog.org.models import OrgNode
+from catalog.planning.models import StudySession
+from catalog.records.models import RecordRow
+from web.attendance.api_views import parse_at_event
+from web.auth import principal_of
+from web.i18n import pick_lang
+from web.params import json_int
+from web.records.service import records_of
+from web.views import json_object
+
+
+def _iso(moment: Any, zone: ZoneInfo) -> str | None:
+    return moment.astimezone(zone).isoformat(timespec="seconds") if moment else None
+
+
+def row_json(row: RecordRow, zone: ZoneInfo, superseded: set[int]) -> dict[str, Any]:
+    return {"seq": row.seq, "kind": row.kind, "actor": row.actor, "at": _iso(row.at, zone),
+            "at_event": _iso(row.at_event, zone), "late_entry": row.late_entry,
+            "supersedes": row.supersedes_seq, "replies_to": row.replies_to,
+            "current": row.seq not in superseded, **row.body}
+
+
+def session_record(session: Any, study: StudySession, zone: ZoneInfo) -> dict[str, Any]:
+    rows = list(session.scalars(select(RecordRow).where(RecordRow.session_id == study.id)
+                                .order_by(RecordRow.seq)))
+    superseded = {r.supersedes_seq for r in rows if r.supersedes_seq is not None}
+    return {"minutes": [row_json(r, zone, superseded) for r in rows
+                        if r.kind == records.MINUTES],
+            "feedback": [row_json(r, zone, superseded) for r in rows
+                         if r.kind == records.FEEDBACK],
+            "replies": [row_json(r, zone, superseded) for r in rows
+                        if r.kind == records.REPLY]}
+
+
+def haves_json(haves: list[records.Have], zone: ZoneInfo, lang: str) -> list[dict[str, Any]]:
+    return [{"code": h.code, "label": message(f"have_{h.code}", lang), "state": h.state,
+             "state_label": message(f"have_state_{h.state}", lang), "at": _iso(h.at, zone),
+             **h.detail} for h in haves]
+
+
+def _zone(request: Request) -> ZoneInfo:
+    return ZoneInfo(request.app.state.settings.timezone)
+
+
+def api_five_haves(request: Request) -> Response:
+    policy = Policy.of(request.app.state.settings)
+    with request.app.state.db.session() as session:
+        study = session.get_one(StudySession, request.path_params["session_id"])
+        haves = records.five_haves(session, study, policy)
+    done = sum(1 for h in haves if h.state == "done")
+    return JSONResponse({"session_id": study.id, "done": done, "of": len(haves),
+                         "haves": haves_json(haves, _zone(request), pick_lang(request))})
+
+
+async def api_minutes(request: Request) -> Response:
+    body = await json_object(request) if request.method == "POST" else None
+    return await run_in_threadpool(_entries, request, body, records.MINUTES)
+
+
+async def api_feedback(request: Request) -> Response:
+    body = await json_object(request) if request.method == "POST" else None
+    return await run_in_threadpool(_entries, request, body, records.FEEDBACK)
+
+
+def _entries(request: Request, body: dict[str, Any] | None, kind: str) -> Response:
+    session_id = request.path_params["session_id"]
+    zone = _zone(request)
+    if body is not None:
+        service = records_of(request)
+        actor = principal_of(request).label
+        nonce = str(body.get("nonce") or "")[:65]
+        at_event = parse_at_event(body.get("at_event"))
+        if kind == records.MINUTES:
+            topics, speakers = body.get("topics") or [], body.get("speakers") or []
+            if not isinstance(topics, list) or not isinstance(speakers, list):
+                raise BadRequest("bad_field", field="topics" if not isinstance(
+                    topics, list) else "speakers")
+            row, written = service.minutes(
+                session_id, topics=[str(t) for t in topics],
+                speakers=[json_int(s, "speakers", 1, 2**31 - 1) for s in speakers],
+                summary=body.get("summary", ""), decisions=body.get("decisions", ""),
+                actor=actor, nonce=nonce, at_event=at_event)
+        else:
+            row, written = service.feedback(session_id, body, actor, nonce, at_event)
+        seq = row.seq
+    with request.app.state.db.session() as session:
+        study = session.get_one(StudySession, session_id)
+        found = session_record(session, study, zone)
+    name = "minutes" if kind == records.MINUTES else "feedback"
+    answer: dict[str, Any] = {"session_id": session_id, name: found[name]}
+    if kind == records.FEEDBACK:
+        answer["replies"] = found["replies"]
+    if body is None:
+        return JSONResponse(answer)
+    answer["seq"] = seq
+    return JSONResponse(answer, status_code=201 if written else 200)
+
+
+async def api_feedback_reply(request: Request) -> Response:
+    body = await json_object(request)
+    return await run_in_threadpool(_reply, request, body)
+
+
+def _reply(request: Request, body: dict[str, Any]) -> Response:
+    """A town organizer's (or the city's) reply to a station's feedback: a row too."""
+    principal = principal_of(request)
+    seq = request.path_params["seq"]
+    ledger = request.app.state.settings.station
+    with request.app.state.db.session() as session:
+        sent = session.get(RecordRow, (ledger, seq))
+        study = session.get(StudySession, sent.session_id) if sent else None
+        home = session.get(OrgNode, study.org_id) if study else None
+        if sent is None or sent.kind != records.FEEDBACK or home is None \
+                or not principal.sees(home):
+            raise NotFound("feedback_not_found", seq=seq)
+        if not principal.edits(home):
+            raise Forbidden("forbidden")
+    row, written = records_of(request).reply(seq, body.get("text", ""), principal.label,
+                                             ledger, str(body.get("nonce") or "")[:65])
+    return JSONResponse({"seq": row.seq, "replies_to": seq},
+                        status_code=201 if written else 200)
+
+

@@ -1,0 +1,74 @@
+"""The session record on the session page: the five haves, and forms for minutes and
+feedback that work on an old PC without scripts (a plain POST, then back to the page)."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from catalog import records
+from catalog.attendance import Policy
+from catalog.errors import BadRequest
+from catalog.org.models import Member
+from catalog.planning.models import StudySession
+from catalog.planning.sessions import TOPICS
+from web.auth import principal_of
+from web.i18n import pick_lang
+from web.records.api_views import haves_json, session_record
+from web.records.service import records_of
+
+
+def session_panel(request: Request, session_id: int) -> dict[str, Any]:
+    zone = ZoneInfo(request.app.state.settings.timezone)
+    lang = pick_lang(request)
+    policy = Policy.of(request.app.state.settings)
+    with request.app.state.db.session() as session:
+        study = session.get_one(StudySession, session_id)
+        haves = haves_json(records.five_haves(session, study, policy), zone, lang)
+        found = session_record(session, study, zone)
+        roster = [(m.id, m.name) for m in session.scalars(
+            select(Member).where(Member.org_id == study.org_id).order_by(Member.name))]
+    current = {name: next((r for r in found[name] if r["current"]), None)
+               for name in ("minutes", "feedback")}
+    return {"template": "_record_panel.html", "session_id": session_id, "haves": haves,
+            "record": found, "current": current, "roster": roster,
+            "topics": [(code, labels[1] if lang == "en" else labels[0])
+                       for code, labels in TOPICS.items()]}
+
+
+async def record_form(request: Request) -> Response:
+    form = await request.form()
+    session_id = request.path_params["session_id"]
+    which = form.get("form")
+    actor = principal_of(request).label
+    nonce = str(form.get("nonce") or "")[:65]
+
+    def enter() -> None:
+        service = records_of(request)
+        if which == "minutes":
+            speakers = []
+            for raw in form.getlist("speakers"):
+                text = str(raw)
+                if not (text.isascii() and text.isdigit() and len(text) < 10):
+                    raise BadRequest("bad_field", field="speakers")
+                speakers.append(int(text))
+            service.minutes(session_id, topics=[str(t) for t in form.getlist("topics")],
+                            speakers=speakers, summary=str(form.get("summary", "")),
+                            decisions=str(form.get("decisions", "")), actor=actor,
+                            nonce=nonce)
+        elif which == "feedback":
+            service.feedback(session_id, {k: str(form.get(k, "")) for k in
+                                          ("how_it_went", "opinions", "requests",
+                                           "problems")}, actor, nonce)
+        else:
+            raise BadRequest("bad_field", field="form")
+
+    from starlette.concurrency import run_in_threadpool
+
+    await run_in_threadpool(enter)
+    target = request.app.url_path_for("session_page", session_id=session_id)
+    return RedirectResponse(f"{target}#record", status_code=303)
