@@ -131,5 +131,6 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     # The session page's sections from the areas above planning.
     app.state.session_panels = [record_pages.session_panel, attendance_pages.session_panel]
+    app.state.session_list_columns = [record_pages.session_list_column]
     install_jinja_i18n(app.state.templates.env)
     return app

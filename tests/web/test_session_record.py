@@ -160,3 +160,19 @@ def test_ledger_verify_covers_the_record_rows(hall: Hall) -> None:
         connection.execute(text("UPDATE record_rows SET late_entry = true"))
     problem = verdict().problem
     assert problem is not None and problem.detail["table"] == "record_rows"
+
+
+def test_the_session_list_shows_five_marks_per_session(hall: Hall) -> None:
+    import re
+
+    running = hall.session(timedelta(minutes=-30))
+    _played(hall, running, "CG-001", 5)
+    hall.sign_in("dongcun")
+    month = datetime.now(UTC).astimezone().strftime("%Y-%m")
+    page = hall.client.get(f"/sessions?month={month}", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    row = re.search(rf'<tr data-session="{running}".*?</tr>', page.text, re.S)
+    assert row is not None
+    marks = re.findall(r'class="mark (\w+)" data-code="(\w+)"', row.group(0))
+    assert marks == [("missing", "notice"), ("missing", "signin"), ("done", "playback"),
+                     ("missing", "minutes"), ("missing", "feedback")]

@@ -140,8 +140,12 @@ def sessions_page(request: Request, problem: FormProblem | None = None) -> Respo
         pending = {o.id: planning.pending_must_watch(session, o, today, zone)
                    for o in organizations}
         towns = [n for n in org.subtree(session, scope, org.Kind.TOWN)]
+    # Columns of marks the areas above planning add (the five haves): web/app.py lists them.
+    columns = [column(request, [r.study for r in rows]) for column in
+               getattr(request.app.state, "session_list_columns", ())]
+    with request.app.state.db.session() as session:
         response = render(
-            request, "sessions.html", rows=rows, organizations=organizations,
+            request, "sessions.html", rows=rows, organizations=organizations, columns=columns,
             pending=pending, towns=towns, month=first,
             previous=(first - timedelta(days=1)).strftime("%Y-%m"),
             following=following.strftime("%Y-%m"), zone=zone, can_edit=principal.edits,

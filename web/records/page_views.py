@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from catalog import records
 from catalog.attendance import Policy
 from catalog.errors import BadRequest
+from catalog.messages import message
 from catalog.org.models import Member
 from catalog.planning.models import StudySession
 from catalog.planning.sessions import TOPICS
@@ -72,3 +73,21 @@ async def record_form(request: Request) -> Response:
     await run_in_threadpool(enter)
     target = request.app.url_path_for("session_page", session_id=session_id)
     return RedirectResponse(f"{target}#record", status_code=303)
+
+
+def session_list_column(request: Request, sessions: list[StudySession]) -> dict[str, Any]:
+    """The five haves of each listed session as five small marks (web/planning's list)."""
+    lang = pick_lang(request)
+    policy = Policy.of(request.app.state.settings)
+    marks: dict[int, list[dict[str, str]]] = {}
+    with request.app.state.db.session() as session:
+        for listed in sessions:
+            if listed.cancelled_at is not None:
+                continue
+            study = session.get_one(StudySession, listed.id)
+            marks[study.id] = [
+                {"code": h.code, "state": h.state, "label": message(f"have_{h.code}", lang),
+                 "state_label": message(f"have_state_{h.state}", lang),
+                 "short": message(f"have_short_{h.code}", lang)}
+                for h in records.five_haves(session, study, policy)]
+    return {"title": message("five_haves_title", lang), "marks": marks}
