@@ -168,7 +168,10 @@ def test_the_session_list_shows_five_marks_per_session(hall: Hall) -> None:
     running = hall.session(timedelta(minutes=-30))
     _played(hall, running, "CG-001", 5)
     hall.sign_in("dongcun")
-    month = datetime.now(UTC).astimezone().strftime("%Y-%m")
+    from zoneinfo import ZoneInfo
+
+    started = datetime.now(UTC) - timedelta(minutes=30)  # the session's own month
+    month = started.astimezone(ZoneInfo(hall.settings.timezone)).strftime("%Y-%m")
     page = hall.client.get(f"/sessions?month={month}", headers={"accept": "text/html"})
     assert page.status_code == 200
     row = re.search(rf'<tr data-session="{running}".*?</tr>', page.text, re.S)
