@@ -9,7 +9,7 @@ from pathlib import Path
 from catalog.attendance.projection import AttendanceCheck, SheetFilesCheck, project
 from catalog.evidence.ledger import Apply
 from catalog.evidence.projections import ProjectionCheck, checks
-from catalog.records.projection import RecordsCheck
+from catalog.records.projection import PhotoFilesCheck, RecordsCheck
 from catalog.records.projection import project as project_records
 
 
@@ -17,7 +17,7 @@ def projection_checks(data_dir: Path | None = None) -> list[ProjectionCheck]:
     """``data_dir``: where the files rows name (sign-in sheets) are kept, to check them too."""
     found: list[ProjectionCheck] = [*checks(), AttendanceCheck(), RecordsCheck()]
     if data_dir is not None:
-        found.append(SheetFilesCheck(data_dir))
+        found += [SheetFilesCheck(data_dir), PhotoFilesCheck(data_dir)]
     return found
 
 

@@ -146,6 +146,8 @@ RULES: dict[str, Rule] = {
     "api_feedback": Rule(STAFF, "session"),
     "api_feedback_reply": Rule(EDITORS),
     "session_record_form": Rule(EDITORS, "session"),
+    "api_photos": Rule(STAFF, "session"),
+    "photo_file": Rule(STAFF, "session"),
 }
 
 

@@ -7,8 +7,8 @@ from catalog.records.counting import Play, counted_seconds
 from catalog.records.entries import SessionRecords, current
 from catalog.records.five_haves import HAVES, Have, five_haves, session_playbacks
 from catalog.records.projection import RecordsCheck, project
-from catalog.records.rows import FEEDBACK, KINDS, MINUTES, REPLY
+from catalog.records.rows import FEEDBACK, KINDS, MINUTES, PHOTO, REPLY
 
-__all__ = ["FEEDBACK", "HAVES", "KINDS", "MINUTES", "REPLY", "Have", "Play", "RecordsCheck",
-           "SessionRecords", "counted_seconds", "current", "five_haves", "project",
-           "session_playbacks"]
+__all__ = ["FEEDBACK", "HAVES", "KINDS", "MINUTES", "PHOTO", "REPLY", "Have", "Play",
+           "RecordsCheck", "SessionRecords", "counted_seconds", "current", "five_haves",
+           "project", "session_playbacks"]

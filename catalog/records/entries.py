@@ -20,7 +20,7 @@ from catalog.org.models import Member
 from catalog.planning.models import StudySession
 from catalog.planning.sessions import TOPICS
 from catalog.records.models import RecordRow
-from catalog.records.rows import FEEDBACK, MINUTES, REPLY, data
+from catalog.records.rows import EDITABLE, FEEDBACK, MINUTES, PHOTO, REPLY, data
 
 Write = Callable[[str, dict[str, Any]], Entry]
 MAX_TEXT = 5000
@@ -103,6 +103,11 @@ class SessionRecords:
             session_id = sent.session_id
         return self._enter(REPLY, session_id, body, actor, nonce, None, replies_to=feedback_seq)
 
+    def photo(self, session_id: int, body: dict[str, Any], actor: str, nonce: str = "",
+              at_event: datetime | None = None) -> tuple[RecordRow | Entry, bool]:
+        """A kept photo's row (catalog/records/photos.py); ``at_event`` its EXIF time."""
+        return self._enter(PHOTO, session_id, body, actor, nonce, at_event)
+
     def _enter(self, kind: str, session_id: int, body: dict[str, Any], actor: str, nonce: str,
                at_event: datetime | None,
                check: Callable[[Session, StudySession], None] | None = None,
@@ -124,7 +129,7 @@ class SessionRecords:
                         return seen, False
                 if check is not None:
                     check(session, study)
-                before = current(session, session_id, kind) if kind != REPLY else None
+                before = current(session, session_id, kind) if kind in EDITABLE else None
                 late = now > study.ends_at + timedelta(hours=self.late_entry_hours)
             entry = self.write(kind, data(
                 session_id, actor=actor, nonce=nonce, at_event=at_event or now,

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
 from catalog.evidence.ledger import Entry
 from catalog.evidence.verify import Problem
+from catalog.records import photos
 from catalog.records.models import RecordRow
-from catalog.records.rows import KINDS, values
+from catalog.records.rows import KINDS, PHOTO, values
 
 COLUMNS = tuple(c.name for c in RecordRow.__table__.columns)
 
@@ -56,3 +58,27 @@ class RecordsCheck:
 def _differs(seq: int, column: str) -> Problem:
     return Problem(seq, "verify_projection", {"table": "record_rows", "column": column,
                                               "ledger_value": "", "table_value": ""})
+
+
+class PhotoFilesCheck:
+    """Kept photos against the digests their rows hold."""
+
+    table = "evidence-photos"
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.found: list[tuple[int, dict[str, str]]] = []
+
+    def feed(self, entry: Entry) -> None:
+        if entry.kind == PHOTO:
+            body = entry.data.get("body") if isinstance(entry.data, dict) else None
+            if isinstance(body, dict) and isinstance(body.get("sha256"), str):
+                self.found.append((entry.seq, body))
+
+    def compare(self, connection: Connection, ledger: str) -> Problem | None:
+        for seq, body in self.found:
+            part = photos.check(self.data_dir, body)
+            if part is not None:
+                return Problem(seq, "verify_photo_changed",
+                               {"sha256": body["sha256"][:12], "part": part})
+        return None

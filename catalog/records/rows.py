@@ -20,7 +20,9 @@ from catalog.evidence.ledger import Entry, format_at, parse_at
 MINUTES = "minutes.entered"
 FEEDBACK = "feedback.sent"
 REPLY = "feedback.reply"
-KINDS = frozenset({MINUTES, FEEDBACK, REPLY})
+PHOTO = "photo.added"  # body: the three digests, content_type, size, width, height
+KINDS = frozenset({MINUTES, FEEDBACK, REPLY, PHOTO})
+EDITABLE = frozenset({MINUTES, FEEDBACK})  # a second one supersedes the first
 
 
 def data(session_id: int, *, actor: str, nonce: str, at_event: datetime, late_entry: bool,

@@ -150,6 +150,9 @@ ROUTES: dict[str, tuple[str, str, str, dict[str, str] | None]] = {
     "api_feedback_reply": (EDITORS_ANYWHERE, "POST", "/api/feedback/999999/reply", {}),
     # (No form named: 400 after the guard, nothing written.)
     "session_record_form": (NODE_EDIT, "POST", "/sessions/{session}/record", {"form": "x"}),
+    "api_photos": (NODE_READ, "GET", "/api/sessions/{session}/photos", None),
+    # (No such photo of the session: 404 photo_not_found after the guard.)
+    "photo_file": (NODE_READ, "GET", "/sessions/{session}/photos/" + "0" * 64 + ".jpg", None),
 }
 # Extra methods of routes above, tried too.
 EXTRA = [("roster_import", NODE_EDIT, "POST", "/org/{org}/import", {}),
@@ -161,7 +164,8 @@ EXTRA = [("roster_import", NODE_EDIT, "POST", "/org/{org}/import", {}),
           {"action": "check"}),
          ("api_groups", NODE_EDIT, "PUT", "/api/org/{org}/groups", {"x": "y"}),
          ("api_minutes", NODE_EDIT, "POST", "/api/sessions/{session}/minutes", {"x": "y"}),
-         ("api_feedback", NODE_EDIT, "POST", "/api/sessions/{session}/feedback", {"x": "y"})]
+         ("api_feedback", NODE_EDIT, "POST", "/api/sessions/{session}/feedback", {"x": "y"}),
+         ("api_photos", NODE_EDIT, "POST", "/api/sessions/{session}/photos", {})]
 
 # Who asks: (username or pseudo-role, role, the scope's kind)
 CALLERS = ["anonymous", "terminal", "admin", "inspector", "chengguan", "dongcun", "zhangsan"]

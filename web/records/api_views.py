@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,7 +46,9 @@ def session_record(session: Any, study: StudySession, zone: ZoneInfo) -> dict[st
             "feedback": [row_json(r, zone, superseded) for r in rows
                          if r.kind == records.FEEDBACK],
             "replies": [row_json(r, zone, superseded) for r in rows
-                        if r.kind == records.REPLY]}
+                        if r.kind == records.REPLY],
+            "photos": [row_json(r, zone, superseded) for r in rows
+                       if r.kind == records.PHOTO]}
 
 
 def haves_json(haves: list[records.Have], zone: ZoneInfo, lang: str) -> list[dict[str, Any]]:
@@ -137,3 +140,82 @@ def _reply(request: Request, body: dict[str, Any]) -> Response:
                         status_code=201 if written else 200)
 
 
+
+
+async def api_photos(request: Request) -> Response:
+    """POST: an evidence photo (JPEG, PNG or HEIC ≤ 15 MB, form field ``file``): its
+    EXIF time becomes the row's ``at_event``; what is served is re-encoded without any
+    metadata. GET: the session's photos."""
+    session_id = request.path_params["session_id"]
+    if request.method == "GET":
+        return await run_in_threadpool(_photo_list, request, session_id)
+    from starlette.datastructures import UploadFile
+
+    from media.photos import MAX_BYTES
+
+    form = await request.form(max_files=1, max_part_size=1 << 20)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise BadRequest("photo_bad_type")
+    try:
+        data = await upload.read(MAX_BYTES + 1)
+    finally:
+        await upload.close()
+    nonce = str(form.get("nonce") or "")[:65]
+    purpose = str(form.get("purpose") or "session")
+    if purpose not in ("session", "sheet"):
+        raise BadRequest("bad_field", field="purpose")
+    return await run_in_threadpool(photo_add, request, session_id, data, nonce, purpose)
+
+
+def photo_add(request: Request, session_id: int, data: bytes, nonce: str, purpose: str
+               ) -> Response:
+    from catalog.records import photos
+    from media.photos import PhotoRefused, clean_photo
+
+    zone = _zone(request)
+    try:
+        photo = clean_photo(data, zone)
+    except PhotoRefused as refused:
+        raise BadRequest(refused.reason) from None
+    digests = photos.keep(request.app.state.settings.data_dir, data, photo.served,
+                          photo.thumb)
+    body = {**digests, "content_type": photo.content_type, "size": len(data),
+            "width": photo.width, "height": photo.height, "purpose": purpose,
+            "exif_time": photo.taken_at is not None}
+    taken = photo.taken_at
+    if taken is not None and taken > datetime.now(zone) + timedelta(minutes=1):
+        taken = None  # a camera clock in the future claims nothing
+        body["exif_time"] = False
+    row, written = records_of(request).photo(session_id, body, principal_of(request).label,
+                                             nonce, taken)
+    return JSONResponse({"seq": row.seq, **body}, status_code=201 if written else 200)
+
+
+def _photo_list(request: Request, session_id: int) -> Response:
+    zone = _zone(request)
+    with request.app.state.db.session() as session:
+        rows = session.scalars(select(RecordRow).where(
+            RecordRow.session_id == session_id, RecordRow.kind == records.PHOTO)
+            .order_by(RecordRow.seq)).all()
+        found = [row_json(r, zone, set()) for r in rows]
+    return JSONResponse({"session_id": session_id, "photos": found})
+
+
+def photo_file(request: Request) -> Response:
+    """A photo as served (``?size=thumb`` its thumbnail): the re-encoded copy, never the
+    original, and only a photo of this session."""
+    from catalog.records import photos
+
+    session_id, digest = request.path_params["session_id"], request.path_params["sha"]
+    with request.app.state.db.session() as session:
+        rows = session.scalars(select(RecordRow.body).where(
+            RecordRow.session_id == session_id, RecordRow.kind == records.PHOTO)).all()
+    if not any(isinstance(b, dict) and b.get("sha256") == digest for b in rows):
+        raise NotFound("photo_not_found", sha256=digest[:12])
+    part = "thumb" if request.query_params.get("size") == "thumb" else "served"
+    data = photos.read(request.app.state.settings.data_dir, digest, part)
+    if data is None:
+        raise NotFound("photo_not_found", sha256=digest[:12])
+    return Response(data, media_type="image/jpeg",
+                    headers={"cache-control": "private, max-age=86400"})

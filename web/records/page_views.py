@@ -17,9 +17,10 @@ from catalog.messages import message
 from catalog.org.models import Member
 from catalog.planning.models import StudySession
 from catalog.planning.sessions import TOPICS
+from media.photos import MAX_BYTES
 from web.auth import principal_of
 from web.i18n import pick_lang
-from web.records.api_views import haves_json, session_record
+from web.records.api_views import haves_json, photo_add, session_record
 from web.records.service import records_of
 
 
@@ -36,6 +37,7 @@ def session_panel(request: Request, session_id: int) -> dict[str, Any]:
     current = {name: next((r for r in found[name] if r["current"]), None)
                for name in ("minutes", "feedback")}
     return {"template": "_record_panel.html", "session_id": session_id, "haves": haves,
+            "photos": found["photos"],
             "record": found, "current": current, "roster": roster,
             "topics": [(code, labels[1] if lang == "en" else labels[0])
                        for code, labels in TOPICS.items()]}
@@ -61,6 +63,15 @@ async def record_form(request: Request) -> Response:
                             speakers=speakers, summary=str(form.get("summary", "")),
                             decisions=str(form.get("decisions", "")), actor=actor,
                             nonce=nonce)
+        elif which == "photo":
+            from starlette.datastructures import UploadFile
+
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise BadRequest("photo_bad_type")
+            upload.file.seek(0)
+            data = upload.file.read(MAX_BYTES + 1)
+            photo_add(request, session_id, data, nonce, str(form.get("purpose") or "session"))
         elif which == "feedback":
             service.feedback(session_id, {k: str(form.get(k, "")) for k in
                                           ("how_it_went", "opinions", "requests",
