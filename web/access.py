@@ -147,6 +147,8 @@ RULES: dict[str, Rule] = {
     "api_feedback_reply": Rule(EDITORS),
     "session_record_form": Rule(EDITORS, "session"),
     "api_photos": Rule(STAFF, "session"),
+    "feedback_page": Rule(STAFF, "node"),
+    "feedback_reply_form": Rule(EDITORS),
     "photo_file": Rule(STAFF, "session"),
 }
 

@@ -179,3 +179,28 @@ def test_the_session_list_shows_five_marks_per_session(hall: Hall) -> None:
     marks = re.findall(r'class="mark (\w+)" data-code="(\w+)"', row.group(0))
     assert marks == [("missing", "notice"), ("missing", "signin"), ("done", "playback"),
                      ("missing", "minutes"), ("missing", "feedback")]
+
+
+def test_the_town_page_lists_feedback_and_takes_a_reply(hall: Hall) -> None:
+    import re
+
+    running = hall.session(timedelta(minutes=-30))
+    csrf = hall.sign_in("dongcun")
+    assert hall.client.post(f"/api/sessions/{running}/feedback",
+                            headers={**JSON, "x-csrf-token": csrf},
+                            json={"requests": "希望多发养殖技术课件"}).status_code == 201
+    town = hall.nodes["城关镇"]
+    csrf = hall.sign_in("hexi")
+    assert hall.client.get(f"/org/{town}/feedback", headers=JSON).status_code == 404
+    csrf = hall.sign_in("chengguan")
+    page = hall.client.get(f"/org/{town}/feedback", headers={"accept": "text/html"})
+    assert page.status_code == 200 and "希望多发养殖技术课件" in page.text
+    seq = re.search(r'data-seq="(\d+)"', page.text)
+    assert seq is not None
+    done = hall.client.post(f"/feedback/{seq.group(1)}/reply", follow_redirects=False, data={
+        "csrf": csrf, "text": "下月送养殖课件光盘", "back": f"/org/{town}/feedback"})
+    assert done.status_code == 303 and done.headers["location"] == f"/org/{town}/feedback"
+    again = hall.client.get(f"/org/{town}/feedback", headers={"accept": "text/html"})
+    assert "下月送养殖课件光盘" in again.text
+    hall.sign_in("dongcun")
+    assert "下月送养殖课件光盘" in hall.client.get(f"/sessions/{running}").text

@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from catalog import records
 from catalog.attendance import Policy
 from catalog.errors import BadRequest, Forbidden, NotFound
+from catalog.evidence.ledger import Entry
 from catalog.messages import message
 from catalog.org.models import OrgNode
 from catalog.planning.models import StudySession
@@ -122,8 +123,20 @@ async def api_feedback_reply(request: Request) -> Response:
 
 def _reply(request: Request, body: dict[str, Any]) -> Response:
     """A town organizer's (or the city's) reply to a station's feedback: a row too."""
-    principal = principal_of(request)
     seq = request.path_params["seq"]
+    text = body.get("text", "")
+    if not isinstance(text, str):
+        raise BadRequest("bad_field", field="text")
+    row, written = reply_checked(request, seq, text, str(body.get("nonce") or "")[:65])
+    return JSONResponse({"seq": row.seq, "replies_to": seq},
+                        status_code=201 if written else 200)
+
+
+def reply_checked(request: Request, seq: int, text: str, nonce: str
+                  ) -> tuple[RecordRow | Entry, bool]:
+    """The reply, by one who may edit the feedback's organization (else it is not found,
+    or forbidden for one who only sees it)."""
+    principal = principal_of(request)
     ledger = request.app.state.settings.station
     with request.app.state.db.session() as session:
         sent = session.get(RecordRow, (ledger, seq))
@@ -134,10 +147,7 @@ def _reply(request: Request, body: dict[str, Any]) -> Response:
             raise NotFound("feedback_not_found", seq=seq)
         if not principal.edits(home):
             raise Forbidden("forbidden")
-    row, written = records_of(request).reply(seq, body.get("text", ""), principal.label,
-                                             ledger, str(body.get("nonce") or "")[:65])
-    return JSONResponse({"seq": row.seq, "replies_to": seq},
-                        status_code=201 if written else 200)
+    return records_of(request).reply(seq, text, principal.label, ledger, nonce)
 
 
 

@@ -17,10 +17,11 @@ from catalog.messages import message
 from catalog.org.models import Member
 from catalog.planning.models import StudySession
 from catalog.planning.sessions import TOPICS
+from catalog.records.models import RecordRow
 from media.photos import MAX_BYTES
 from web.auth import principal_of
 from web.i18n import pick_lang
-from web.records.api_views import haves_json, photo_add, session_record
+from web.records.api_views import haves_json, photo_add, row_json, session_record
 from web.records.service import records_of
 
 
@@ -102,3 +103,46 @@ def session_list_column(request: Request, sessions: list[StudySession]) -> dict[
                  "short": message(f"have_short_{h.code}", lang)}
                 for h in records.five_haves(session, study, policy)]
     return {"title": message("five_haves_title", lang), "marks": marks}
+
+
+FEEDBACK_PAGE_SIZE = 200
+
+
+def feedback_page(request: Request) -> Response:
+    """A town's (or organization's) feedback from its stations, newest first, each with
+    the replies; the town's editors reply from here."""
+    from catalog import org, planning
+    from web.views import render
+
+    zone = ZoneInfo(request.app.state.settings.timezone)
+    principal = principal_of(request)
+    with request.app.state.db.session() as session:
+        node = org.get_node(session, request.path_params["node_id"])
+        studies = {s.id: (s, home) for s, home in planning.sessions_under(session, node)}
+        found = list(session.scalars(select(RecordRow).where(
+            RecordRow.session_id.in_(studies), RecordRow.kind.in_(
+                (records.FEEDBACK, records.REPLY))).order_by(RecordRow.seq.desc())))
+        superseded = {r.supersedes_seq for r in found if r.supersedes_seq is not None}
+        replies: dict[int, list[dict[str, Any]]] = {}
+        for row in found:
+            if row.kind == records.REPLY and row.replies_to is not None:
+                replies.setdefault(row.replies_to, []).insert(0, row_json(row, zone, set()))
+        items = [{"row": row_json(r, zone, superseded), "study": studies[r.session_id][0],
+                  "home": studies[r.session_id][1], "replies": replies.get(r.seq, [])}
+                 for r in found if r.kind == records.FEEDBACK and r.seq not in superseded]
+        return render(request, "feedback.html", node=node, items=items[:FEEDBACK_PAGE_SIZE],
+                      can_reply=principal.edits(node), zone=zone)
+
+
+async def feedback_reply_form(request: Request) -> Response:
+    form = await request.form()
+    seq = request.path_params["seq"]
+    back = str(form.get("back") or "")
+    from starlette.concurrency import run_in_threadpool
+
+    from web.records.api_views import reply_checked
+
+    await run_in_threadpool(reply_checked, request, seq, str(form.get("text", "")),
+                            str(form.get("nonce") or "")[:65])
+    target = back if back.startswith("/org/") and "//" not in back else "/"
+    return RedirectResponse(target, status_code=303)

@@ -20,6 +20,9 @@ routes: list[BaseRoute] = [
           name="photo_file"),
     route("/api/feedback/{seq:int}/reply", api_views.api_feedback_reply,
           name="api_feedback_reply", methods=["POST"]),
+    route("/org/{node_id:int}/feedback", page_views.feedback_page, name="feedback_page"),
+    route("/feedback/{seq:int}/reply", page_views.feedback_reply_form,
+          name="feedback_reply_form", methods=["POST"]),
     route("/sessions/{session_id:int}/record", page_views.record_form,
           name="session_record_form", methods=["POST"]),
 ]
