@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -16,8 +17,9 @@ from yj_testing import make_settings, sign_in
 
 from catalog import attendance, org
 from catalog.db import Database
+from catalog.evidence.ledger import format_at
 from catalog.keyfile import load_key
-from catalog.models import LedgerRow, Member, OrgNode
+from catalog.models import LedgerRow, Member, OrgNode, StudySession
 from catalog.org import demo_org
 from catalog.settings import Settings
 from web.app import create_app
@@ -93,3 +95,42 @@ def hall(tmp_path: Path, db_url: str) -> Iterator[Hall]:
     with TestClient(app, base_url="http://testserver") as client:
         yield Hall(settings, db, client, nodes, members, tokens, load_key(settings.data_dir))
     db.close()
+
+
+def play(hall: Hall, station: str, at: datetime, seconds: float, session: str | None,
+          item: int = 1, sent: float | None = None) -> None:
+    writer = hall.client.app.state.evidence.writer  # type: ignore[attr-defined]
+    opened = writer.submit("playback.open", {
+        "station": station, "client": "10.0.0.9", "user_agent": "tv", "member": None,
+        "session": session, "item_id": item, "title": f"课件{item}", "method": "direct",
+        "opened_at": format_at(at)}).result(timeout=30)
+    writer.submit("playback.close", {
+        "open_seq": opened.seq, "item_id": item, "client": "10.0.0.9",
+        "closed_at": format_at(at + timedelta(seconds=seconds)), "ended_by": "idle",
+        "bytes_sent": 1, "seconds": seconds, "intervals": [[0, sent or seconds]]}
+    ).result(timeout=30)
+
+
+def month_of_records(hall: Hall) -> tuple[int, str]:
+    """A session this month with a sign-in, minutes and feedback; plays at the station
+    in it and in open viewing (one counted once, one too short), one elsewhere."""
+    zone = ZoneInfo(hall.settings.timezone)
+    running = hall.session(timedelta(minutes=-10))
+    hall.client.cookies.clear()
+    assert hall.signin(running, code=hall.code(running), phone_last4="0001",
+                       member_id=hall.members["张三"]).status_code == 201
+    csrf = hall.sign_in("dongcun")
+    headers = {**JSON, "x-csrf-token": csrf}
+    assert hall.client.post(f"/api/sessions/{running}/minutes", headers=headers, json={
+        "topics": ["development"], "summary": "=讨论了果树"}).status_code == 201
+    assert hall.client.post(f"/api/sessions/{running}/feedback", headers=headers,
+                            json={"requests": "多发课件"}).status_code == 201
+    with hall.db.session() as s:
+        start = s.get_one(StudySession, running).starts_at
+    play(hall, "CG-001", start + timedelta(minutes=5), 1200, str(running))
+    now = datetime.now(UTC)
+    play(hall, "CG-001", now - timedelta(minutes=30), 600, None, item=2)
+    play(hall, "CG-001", now - timedelta(minutes=20), 600, None, item=2)  # same day, once
+    play(hall, "CG-001", now - timedelta(minutes=10), 90, None, item=3)  # under 120 s
+    play(hall, "HX-001", now - timedelta(minutes=10), 900, None, item=2)  # elsewhere
+    return running, start.astimezone(zone).strftime("%Y-%m")

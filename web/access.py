@@ -148,6 +148,7 @@ RULES: dict[str, Rule] = {
     "session_record_form": Rule(EDITORS, "session"),
     "api_photos": Rule(STAFF, "session"),
     "feedback_page": Rule(STAFF, "node"),
+    "books_page": Rule(STAFF, "node"),
     "feedback_reply_form": Rule(EDITORS),
     "photo_file": Rule(STAFF, "session"),
 }

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from yj_hall import hall  # noqa: F401  (a branch with its app: tests/yj_hall.py)
 
 CHROMIUM = os.environ.get("YUANJIAO_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -152,6 +152,7 @@ ROUTES: dict[str, tuple[str, str, str, dict[str, str] | None]] = {
     "session_record_form": (NODE_EDIT, "POST", "/sessions/{session}/record", {"form": "x"}),
     "api_photos": (NODE_READ, "GET", "/api/sessions/{session}/photos", None),
     "feedback_page": (NODE_READ, "GET", "/org/{org}/feedback", None),
+    "books_page": (NODE_READ, "GET", "/org/{org}/books?book=roster&period=2027", None),
     "feedback_reply_form": (EDITORS_ANYWHERE, "POST", "/feedback/999999/reply", {}),
     # (No such photo of the session: 404 photo_not_found after the guard.)
     "photo_file": (NODE_READ, "GET", "/sessions/{session}/photos/" + "0" * 64 + ".jpg", None),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from web.records import api_views, page_views
+from web.records import api_views, book_views, page_views
 from web.routing import route
 
 routes: list[BaseRoute] = [
@@ -20,6 +20,7 @@ routes: list[BaseRoute] = [
           name="photo_file"),
     route("/api/feedback/{seq:int}/reply", api_views.api_feedback_reply,
           name="api_feedback_reply", methods=["POST"]),
+    route("/org/{node_id:int}/books", book_views.books_page, name="books_page"),
     route("/org/{node_id:int}/feedback", page_views.feedback_page, name="feedback_page"),
     route("/feedback/{seq:int}/reply", page_views.feedback_reply_form,
           name="feedback_reply_form", methods=["POST"]),
