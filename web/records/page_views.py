@@ -70,8 +70,11 @@ async def record_form(request: Request) -> Response:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
                 raise BadRequest("photo_bad_type")
-            upload.file.seek(0)
-            data = upload.file.read(MAX_BYTES + 1)
+            try:
+                upload.file.seek(0)
+                data = upload.file.read(MAX_BYTES + 1)
+            finally:
+                upload.file.close()
             photo_add(request, session_id, data, nonce, str(form.get("purpose") or "session"))
         elif which == "feedback":
             service.feedback(session_id, {k: str(form.get(k, "")) for k in
