@@ -164,6 +164,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("attendance_target_prescribed", 0.85, float,
             "全体党员参加的活动的参学率目标",
             "Attendance target of sessions for all members"),
+    Setting("viewing_min_seconds", 120.0, float,
+            "开放式自选收看中，短于此秒数的播放不计入学时",
+            "Open viewing: plays shorter than this many seconds do not count as learning time"),
+    Setting("viewing_cap_minutes", 60.0, float,
+            "开放式自选收看中，同一课件每天最多计入的分钟数",
+            "Open viewing: at most this many minutes per item per day count"),
     Setting("attendance_target_elective", 0.75, float,
             "分组自选课程的参学率目标",
             "Attendance target of elective group sessions"),
@@ -215,6 +221,8 @@ class Settings:
     makeup_days: int = 60
     attendance_target_prescribed: float = 0.85
     attendance_target_elective: float = 0.75
+    viewing_min_seconds: float = 120.0
+    viewing_cap_minutes: float = 60.0
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
@@ -356,5 +364,7 @@ def load_settings(
         makeup_days=values["makeup_days"],
         attendance_target_prescribed=values["attendance_target_prescribed"],
         attendance_target_elective=values["attendance_target_elective"],
+        viewing_min_seconds=values["viewing_min_seconds"],
+        viewing_cap_minutes=values["viewing_cap_minutes"],
         sources=sources,
     )

@@ -233,9 +233,11 @@ def roster(session: Session, home: OrgNode, lang: str) -> Book:
 
 
 def book(session: Session, code: str, home: OrgNode, start: datetime, end: datetime,
-         zone: ZoneInfo, lang: str, policy: Policy, ledger: str) -> Book:
+         zone: ZoneInfo, lang: str, policy: Policy, ledger: str,
+         counting: tuple[float, float] = (120.0, 60.0)) -> Book:
+    """``counting``: (viewing_min_seconds, viewing_cap_minutes) for open viewing."""
     if code == "viewing":
-        return viewing(session, home, start, end, zone, lang)
+        return viewing(session, home, start, end, zone, lang, *counting)
     if code == "signin":
         return signin(session, home, start, end, zone, lang, policy)
     if code == "minutes":

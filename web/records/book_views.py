@@ -53,7 +53,8 @@ def _load(request: Request) -> tuple[Any, Any, dict[str, Any]]:
         if home.kind != org.Kind.ORGANIZATION:
             raise BadRequest("session_needs_organization", name=home.name)
         found = books.book(session, code, home, start, end, zone, lang, Policy.of(settings),
-                           settings.station)
+                           settings.station,
+                           (settings.viewing_min_seconds, settings.viewing_cap_minutes))
     with request.app.state.db.engine.connect() as connection:
         last = checkpoints(connection, settings.station, last_only=True)
     facts = {"ledger": settings.station, "period": period, "lang": lang,
