@@ -79,7 +79,9 @@ def test_session_figures_match_an_independent_count(db: Database, people: list[A
             not elective or member_id in group)
         if not eligible:
             continue
-        final = correction or mark or ("absent" if ended else "pending")
+        # A correction exists only of a mark (none was made for an unmarked member).
+        final = (correction if mark is not None else None) or mark or (
+            "absent" if ended else "pending")
         if on_roster_exempt or final == "exempt":
             exempt += 1
         else:
