@@ -75,7 +75,8 @@ def test_the_administrator_completes_the_five_haves_and_the_town_replies(
         page.wait_for_url(f"**/sessions/{running}")
         # Published after the start: the notice is late, not green (and says so).
         assert "late" in _state(page, "notice")
-        page.locator("#record textarea[name=summary]").fill("议发展：讨论冬季果树修剪，决定下周集中培训。")
+        page.locator("#record textarea[name=summary]").fill(
+            "议发展：讨论冬季果树修剪，决定下周集中培训。")
         page.locator("#record input[name=topics][value=development]").check()
         page.locator("#record input[name=speakers]").first.check()
         page.locator("#save-minutes").click()
