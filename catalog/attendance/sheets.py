@@ -5,11 +5,10 @@ be swapped afterwards without ``ledger verify``'s digest no longer matching the 
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 from catalog.errors import BadRequest, TooLarge
+from catalog.files import write_once
 
 MAX_BYTES = 10 << 20
 KINDS = {b"\xff\xd8\xff": ("image/jpeg", "jpg"), b"\x89PNG\r\n\x1a\n": ("image/png", "png"),
@@ -36,20 +35,8 @@ def keep(data_dir: Path, data: bytes) -> tuple[str, str, Path]:
         raise BadRequest("sheet_bad_type")
     content_type, extension = sheet_kind(data)
     digest = hashlib.sha256(data).hexdigest()
-    folder = sheets_dir(data_dir) / digest[:2]
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{digest}.{extension}"
-    if not path.exists():
-        fd, temporary = tempfile.mkstemp(dir=folder, prefix=".incoming-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+    path = sheets_dir(data_dir) / digest[:2] / f"{digest}.{extension}"
+    write_once(path, data)
     return digest, content_type, path
 
 

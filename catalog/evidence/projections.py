@@ -9,7 +9,7 @@ CSV shows must be one compared here (tests/catalog/test_projections.py keeps the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, select
@@ -104,3 +104,50 @@ class ProjectionCheck(Protocol):
 def checks() -> list[ProjectionCheck]:
     """This area's projections; catalog/verification.py adds the areas above."""
     return [PlaybacksCheck()]
+
+
+class RowsCheck:
+    """A projection that only ever inserts one table row per ledger row of its kinds
+    (attendance, the session record): recomputed with the area's own ``values`` and
+    compared, row by row and column by column."""
+
+    def __init__(self, table: Any, kinds: frozenset[str],
+                 values: Callable[[Entry], dict[str, Any]]) -> None:
+        self.sql_table = table
+        self.table = table.name
+        self.kinds = kinds
+        self.values = values
+        self.columns = tuple(c.name for c in table.columns)
+        self.expected: dict[int, dict[str, Any]] = {}
+        self.problem: Problem | None = None
+
+    def feed(self, entry: Entry) -> None:
+        if entry.kind not in self.kinds:
+            return
+        try:
+            self.expected[entry.seq] = self.values(entry)
+        except (KeyError, TypeError, ValueError) as exc:
+            if self.problem is None:
+                self.problem = Problem(entry.seq, "verify_bad_payload",
+                                       {"detail": f"{type(exc).__name__}: {exc}"[:120]})
+
+    def compare(self, connection: Connection, ledger: str) -> Problem | None:
+        if self.problem is not None:
+            return self.problem
+        table = self.sql_table
+        have = {row["seq"]: dict(row) for row in connection.execute(
+            select(table).where(table.c.ledger == ledger)).mappings()}
+        for seq in sorted(set(self.expected) | set(have)):
+            want, got = self.expected.get(seq), have.get(seq)
+            if want is None or got is None:
+                return self._differs(seq, "missing" if got is None else "extra", "", "")
+            for column in self.columns:
+                if want[column] != got[column]:
+                    return self._differs(seq, column, want[column], got[column])
+        return None
+
+    def _differs(self, seq: int, column: str, ledger_value: object, table_value: object
+                 ) -> Problem:
+        return Problem(seq, "verify_projection", {"table": self.table, "column": column,
+                                                  "ledger_value": _shown(ledger_value),
+                                                  "table_value": _shown(table_value)})

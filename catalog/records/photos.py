@@ -6,9 +6,9 @@ swapped afterwards. The original (with its EXIF, GPS included) is never served."
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
+
+from catalog.files import write_once
 
 PARTS = {"original": ".orig", "served": ".jpg", "thumb": ".thumb.jpg"}
 
@@ -21,28 +21,12 @@ def path_of(data_dir: Path, digest: str, part: str) -> Path:
     return photos_dir(data_dir) / digest[:2] / f"{digest}{PARTS[part]}"
 
 
-def _write(path: Path, data: bytes) -> None:
-    if path.exists():
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def keep(data_dir: Path, original: bytes, served: bytes, thumb: bytes) -> dict[str, str]:
     """Store the three files; the digests the ledger row holds."""
     digest = hashlib.sha256(original).hexdigest()
-    _write(path_of(data_dir, digest, "original"), original)
-    _write(path_of(data_dir, digest, "served"), served)
-    _write(path_of(data_dir, digest, "thumb"), thumb)
+    write_once(path_of(data_dir, digest, "original"), original)
+    write_once(path_of(data_dir, digest, "served"), served)
+    write_once(path_of(data_dir, digest, "thumb"), thumb)
     return {"sha256": digest, "served_sha256": hashlib.sha256(served).hexdigest(),
             "thumb_sha256": hashlib.sha256(thumb).hexdigest()}
 
