@@ -74,6 +74,15 @@ class Hall:
                 query = query.where(LedgerRow.kind == kind)
             return int(s.scalar(query) or 0)
 
+    def verdict(self) -> Any:
+        """``ledger verify``'s verdict on the database, every projection compared."""
+        from catalog import verification
+        from catalog.evidence import audit
+
+        with self.db.engine.connect() as connection:
+            return audit.verify_stored(connection, LEDGER, None, None, audit.grace(60),
+                                       projections=verification.projection_checks())
+
     def attendance(self, session_id: int) -> dict[str, Any]:
         self.sign_in("dongcun")
         found = self.client.get(f"/api/sessions/{session_id}/attendance", headers=JSON)

@@ -13,9 +13,7 @@ from sqlalchemy import select, text
 from yj_hall import JSON, LEDGER, Hall
 from yj_testing import drop_triggers
 
-from catalog import verification
 from catalog.attendance.models import AttendanceRow
-from catalog.evidence import audit
 from catalog.models import Member
 
 
@@ -264,16 +262,12 @@ def test_ledger_verify_covers_attendance_rows(hall: Hall) -> None:
     assert hall.signin(running, code="WRONG123", phone_last4="0001",
                        member_id=hall.members["王五"]).status_code == 409
 
-    def verdict() -> audit.Report:
-        with hall.db.engine.connect() as connection:
-            return audit.verify_stored(connection, LEDGER, None, None, audit.grace(60),
-                                       projections=verification.projection_checks())
 
-    assert verdict().ok, verdict().problem
+    assert hall.verdict().ok, hall.verdict().problem
     with hall.db.engine.begin() as connection:
         connection.execute(text("UPDATE attendance_rows SET status = 'absent' "
                                 "WHERE kind = 'attendance.signin'"))
-    problem = verdict().problem
+    problem = hall.verdict().problem
     assert problem is not None and problem.key == "verify_projection"
     assert problem.detail["table"] == "attendance_rows" and problem.detail["column"] == "status"
     if hall.settings.db_url.startswith("sqlite"):
@@ -284,7 +278,7 @@ def test_ledger_verify_covers_attendance_rows(hall: Hall) -> None:
             connection.execute(text(
                 "UPDATE ledger SET payload = replace(payload, '\"present\"', '\"late\"') "
                 "WHERE kind = 'attendance.signin'"))
-        problem = verdict().problem
+        problem = hall.verdict().problem
         assert problem is not None and problem.key != "verify_projection"
         assert re.match(r"verify_", problem.key)
 

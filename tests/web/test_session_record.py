@@ -9,10 +9,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
-from yj_hall import JSON, LEDGER, Hall
+from yj_hall import JSON, Hall
 
-from catalog import planning, verification
-from catalog.evidence import audit
+from catalog import planning
 from catalog.evidence.ledger import format_at
 from catalog.models import StudySession
 
@@ -150,15 +149,11 @@ def test_ledger_verify_covers_the_record_rows(hall: Hall) -> None:
                             headers={**JSON, "x-csrf-token": csrf},
                             json={"summary": "摘要"}).status_code == 201
 
-    def verdict() -> audit.Report:
-        with hall.db.engine.connect() as connection:
-            return audit.verify_stored(connection, LEDGER, None, None, audit.grace(60),
-                                       projections=verification.projection_checks())
 
-    assert verdict().ok, verdict().problem
+    assert hall.verdict().ok, hall.verdict().problem
     with hall.db.engine.begin() as connection:
         connection.execute(text("UPDATE record_rows SET late_entry = true"))
-    problem = verdict().problem
+    problem = hall.verdict().problem
     assert problem is not None and problem.detail["table"] == "record_rows"
 
 
