@@ -22,7 +22,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.attendance import codes
-from catalog.attendance.groups import roster_of
 from catalog.attendance.models import AttendanceRow
 from catalog.attendance.policy import LATE_AFTER, Policy
 from catalog.attendance.rows import (
@@ -162,14 +161,16 @@ class Attendance:
             if _current_guest(session, study.id, attempt.guest_name) is not None:
                 raise Refused("signin_already", name=attempt.guest_name, time="")
             return None, _arrival_status(study, now)
-        roster = roster_of(session, study)
+        # One member, or the few whose phone ends so: never the whole roster per request.
         if attempt.phone_last4 and attempt.member_id is None:
-            return [(m.id, m.name) for m in roster.everyone.values()
-                    if m.phone.endswith(attempt.phone_last4)]
+            return [(m.id, m.name) for m in session.scalars(select(Member).where(
+                Member.org_id == study.org_id,
+                Member.phone.endswith(attempt.phone_last4, autoescape=True))
+                .order_by(Member.name, Member.id))]
         if attempt.member_id is None:
             raise BadRequest("signin_needs_member")
-        member = roster.everyone.get(attempt.member_id)
-        if member is None:
+        member = session.get(Member, attempt.member_id)
+        if member is None or member.org_id != study.org_id:
             raise Refused("signin_not_on_roster", member_id=attempt.member_id)
         if attempt.own_member_id is not None and attempt.own_member_id != member.id:
             raise Refused("signin_not_yourself")
