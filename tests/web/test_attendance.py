@@ -367,3 +367,23 @@ def test_the_attendance_csv_flags_late_entries_and_is_formula_safe(hall: Hall) -
     assert "补登" in zhang.split(",")
     assert "'=HYPERLINK(1)" in text_
     assert hall.client.get(f"/api/sessions/{ended}/attendance?format=xml").status_code == 400
+
+
+def test_phone_digit_lookups_are_throttled_and_the_kiosk_is_not(hall: Hall) -> None:
+    running = hall.session(timedelta(minutes=-5))
+    code = hall.code(running)
+    hall.client.cookies.clear()
+    answers = [hall.signin(running, code=code, phone_last4=f"{n:04d}").status_code
+               for n in range(22)]
+    assert answers[:20] == [200] * 20 and answers[20:] == [429, 429]
+    assert hall.signin(running, code=code, phone_last4="0001").json()["error"] == \
+        "signin_rate_limited"
+    with hall.db.session() as s:
+        refused = s.scalars(select(AttendanceRow.refusal).where(
+            AttendanceRow.kind == "attendance.refused")).all()
+    assert refused == ["signin_rate_limited"]  # the first of the window, not the flood
+    for n in range(25):  # the hall signing in at its TV
+        kiosk = hall.client.post(f"/api/sessions/{running}/signins",
+                                 params=hall.as_terminal(), headers=JSON,
+                                 json={"code": code, "phone_last4": f"{n:04d}"})
+        assert kiosk.status_code == 200, (n, kiosk.text)

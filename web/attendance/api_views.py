@@ -141,7 +141,9 @@ def _signin(request: Request, body: dict[str, Any], admin: bool) -> Response:
     guest = _text(body, "guest_name", 50)
     if not admin and own is None and not guest and not phone:
         raise BadRequest("signin_needs_phone")
-    if phone and own is None:
+    # The station's own kiosk is in the hall, where a whole branch signs in at it: only
+    # phones are throttled.
+    if phone and own is None and principal.station is None:
         allowed, first = throttle_of(request).allow(
             request.client.host if request.client else "", session_id)
         if not allowed:

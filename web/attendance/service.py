@@ -40,10 +40,11 @@ def attendance_in(state: Any) -> Attendance:
 
 class Throttle:
     """At most ``limit`` phone-number lookups per address and session in ``seconds``:
-    four digits are guessed in at most 10,000 tries, so a few a minute is plenty for a
-    member and nothing for a script."""
+    four digits are guessed in at most 10,000 tries, so twenty in ten minutes (a family
+    signing in on one phone, with a typo or two) is plenty for members and nothing for a
+    script."""
 
-    def __init__(self, limit: int = 10, seconds: float = 600.0) -> None:
+    def __init__(self, limit: int = 20, seconds: float = 600.0) -> None:
         self.limit = limit
         self.seconds = seconds
         self._seen: dict[tuple[str, int], deque[float]] = defaultdict(deque)
