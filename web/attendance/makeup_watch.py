@@ -24,6 +24,9 @@ class MakeupWatch:
     def __init__(self, service: Attendance) -> None:
         self.service = service
         self._queue: queue.Queue[tuple[str | None, str | None] | None] = queue.Queue()
+        # A burst of closes for one member (or one make-up session) is looked at once.
+        self._pending: set[tuple[str | None, str | None]] = set()
+        self._guard = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="makeup-watch", daemon=True)
         self._thread.start()
 
@@ -31,7 +34,12 @@ class MakeupWatch:
         """An Announce (catalog/evidence/playbacks.py): called on the ledger's writer thread,
         so it only queues."""
         if kind == CLOSE and (playback.member or playback.session):
-            self._queue.put((playback.member, playback.session))
+            key = (playback.member, playback.session)
+            with self._guard:
+                if key in self._pending:
+                    return
+                self._pending.add(key)
+            self._queue.put(key)
 
     def close(self) -> None:
         self._queue.put(None)
@@ -42,6 +50,8 @@ class MakeupWatch:
             item = self._queue.get()
             if item is None:
                 return
+            with self._guard:
+                self._pending.discard(item)
             try:
                 self.check(*item)
             except Exception:  # the next playback looks again; a page computes it anyway
