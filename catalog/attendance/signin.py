@@ -207,22 +207,20 @@ class Attendance:
         return local.strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M")
 
     def sheet(self, session_id: int, digest: str, content_type: str, size: int, actor: str,
-              at_event: datetime | None = None) -> Entry:
-        """The row of a kept sheet (catalog/attendance/sheets.py); once per session and
-        content."""
+              at_event: datetime | None = None) -> int:
+        """The seq of a kept sheet's row (catalog/attendance/sheets.py): written once per
+        session and content, found again after that."""
         with self._lock:
             with self.db.session() as session:
                 found = session.scalars(select(AttendanceRow).where(
                     AttendanceRow.session_id == session_id, AttendanceRow.kind == SHEET,
                     AttendanceRow.sheet_sha256 == digest)).first()
                 if found is not None:
-                    payload = session.scalar(select(LedgerRow.payload).where(
-                        LedgerRow.ledger == found.ledger, LedgerRow.seq == found.seq))
-                    return Entry(found.ledger, found.seq, "", SHEET, payload or "", "", "")
+                    return found.seq
             now = datetime.now(UTC)
             return self.write(SHEET, data(session_id, method="admin", actor=actor,
                                           at_event=at_event or now, sheet_sha256=digest,
-                                          content_type=content_type, size=size))
+                                          content_type=content_type, size=size)).seq
 
     # ---- corrections
 

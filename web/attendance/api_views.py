@@ -299,10 +299,10 @@ async def api_sheets(request: Request) -> Response:
 
     def keep() -> Response:
         digest, content_type, _ = sheets.keep(settings.data_dir, data)
-        entry = attendance_of(request).sheet(request.path_params["session_id"], digest,
+        seq = attendance_of(request).sheet(request.path_params["session_id"], digest,
                                              content_type, len(data),
                                              principal_of(request).label, at_event)
         return JSONResponse({"sha256": digest, "content_type": content_type,
-                             "size": len(data), "seq": entry.seq}, status_code=201)
+                             "size": len(data), "seq": seq}, status_code=201)
 
     return await run_in_threadpool(keep)

@@ -7,10 +7,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from catalog import records
+from catalog import org, planning, records
 from catalog.attendance import Policy
 from catalog.errors import BadRequest
 from catalog.messages import message
@@ -21,8 +22,9 @@ from catalog.records.models import RecordRow
 from media.photos import MAX_BYTES
 from web.auth import principal_of
 from web.i18n import pick_lang
-from web.records.api_views import haves_json, photo_add, row_json, session_record
+from web.records.api_views import haves_json, photo_add, reply_checked, row_json, session_record
 from web.records.service import records_of
+from web.views import render
 
 
 def session_panel(request: Request, session_id: int) -> dict[str, Any]:
@@ -83,8 +85,6 @@ async def record_form(request: Request) -> Response:
         else:
             raise BadRequest("bad_field", field="form")
 
-    from starlette.concurrency import run_in_threadpool
-
     await run_in_threadpool(enter)
     target = request.app.url_path_for("session_page", session_id=session_id)
     return RedirectResponse(f"{target}#record", status_code=303)
@@ -114,9 +114,6 @@ FEEDBACK_PAGE_SIZE = 200
 def feedback_page(request: Request) -> Response:
     """A town's (or organization's) feedback from its stations, newest first, each with
     the replies; the town's editors reply from here."""
-    from catalog import org, planning
-    from web.views import render
-
     zone = ZoneInfo(request.app.state.settings.timezone)
     principal = principal_of(request)
     with request.app.state.db.session() as session:
@@ -143,7 +140,6 @@ async def feedback_reply_form(request: Request) -> Response:
     back = str(form.get("back") or "")
     from starlette.concurrency import run_in_threadpool
 
-    from web.records.api_views import reply_checked
 
     await run_in_threadpool(reply_checked, request, seq, str(form.get("text", "")),
                             str(form.get("nonce") or "")[:65])
