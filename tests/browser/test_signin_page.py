@@ -158,8 +158,8 @@ def test_tv_qr_phone_signin_roll_call_and_keys(browser: Any, station: Station) -
     assert "请假" in row.inner_text() and "管理员标记" in row.inner_text()
     row.locator("select").select_option("absent")
     row.locator("input[name=reason]").fill("当天未到，核对签到表后更正")
-    row.get_by_role("button", name="更正").click()
-    staff.wait_for_load_state("load")
+    with staff.expect_navigation():  # the form posts and is redirected to the page
+        row.get_by_role("button", name="更正").click()
     wait_until(staff, f"document.querySelector('#attendance tr[data-member=\"{wang}\"] .chip')"
                       ".textContent === '缺席'", timeout=10_000)
     history = staff.locator(f'#attendance tr[data-member="{wang}"] details')
