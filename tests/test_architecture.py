@@ -24,7 +24,7 @@ def test_layers_point_one_way() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-AREAS = ("library", "evidence", "org", "planning", "attendance", "records")
+AREAS = ("library", "evidence", "org", "planning", "attendance", "records", "reports")
 
 
 def _skeleton(tmp_path: Path, bad: str, line: str) -> subprocess.CompletedProcess[str]:
@@ -62,6 +62,9 @@ def test_the_contract_catches_an_upward_import(tmp_path: Path) -> None:
     ("catalog/planning/bad.py", "import catalog.attendance",
      "catalog.planning.bad -> catalog.attendance"),
     ("web/planning/bad.py", "import web.attendance", "web.planning.bad -> web.attendance"),
+    ("catalog/records/bad.py", "import catalog.reports",
+     "catalog.records.bad -> catalog.reports"),
+    ("web/records/bad.py", "import web.reports", "web.records.bad -> web.reports"),
 ])
 def test_an_area_importing_one_above_it_breaks_the_contract(
         tmp_path: Path, bad: str, line: str, shown: str) -> None:

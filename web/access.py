@@ -149,6 +149,9 @@ RULES: dict[str, Rule] = {
     "api_photos": Rule(STAFF, "session"),
     "feedback_page": Rule(STAFF, "node"),
     "books_page": Rule(STAFF, "node"),
+    # Reports (issue 18): read-only projections of the ledger, of the caller's subtree.
+    "reports_page": Rule(STAFF, "node"),
+    "api_report": Rule(STAFF, "node"),
     "feedback_reply_form": Rule(EDITORS),
     "photo_file": Rule(STAFF, "session"),
 }

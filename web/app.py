@@ -39,6 +39,7 @@ from web.org import routes as org_routes
 from web.planning import routes as planning_routes
 from web.records import page_views as record_pages
 from web.records import routes as record_routes
+from web.reports import routes as report_routes
 from web.security_headers import SecurityHeadersMiddleware
 
 HERE = Path(__file__).parent
@@ -121,6 +122,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
     routes: list[BaseRoute] = [*library_routes.routes, *evidence_routes.routes,
                                *org_routes.routes, *planning_routes.routes,
                                *attendance_routes.routes, *record_routes.routes,
+                               *report_routes.routes,
                                *shared.routes]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS,
                     middleware=[Middleware(SecurityHeadersMiddleware),

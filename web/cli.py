@@ -18,6 +18,7 @@ from catalog.settings import load_settings
 from catalog.terminal import json_line, printable
 from web.cli_accounts import demo_accounts, org_group, user
 from web.cli_attendance import attendance_command
+from web.cli_reports import report_command
 from web.cli_base import (  # noqa: F401  (re-exported for the commands and tests)
     EXIT_INTERRUPTED,
     EXIT_NOT_FOUND,
@@ -300,6 +301,7 @@ def _clock(seconds: float | None) -> str:
 
 cli.add_command(ledger)
 cli.add_command(attendance_command)
+cli.add_command(report_command)
 cli.add_command(user)
 cli.add_command(org_group)
 cli.add_command(demo_accounts)

@@ -153,6 +153,8 @@ ROUTES: dict[str, tuple[str, str, str, dict[str, str] | None]] = {
     "api_photos": (NODE_READ, "GET", "/api/sessions/{session}/photos", None),
     "feedback_page": (NODE_READ, "GET", "/org/{org}/feedback", None),
     "books_page": (NODE_READ, "GET", "/org/{org}/books?book=roster&period=2027", None),
+    "reports_page": (NODE_READ, "GET", "/org/{org}/reports?kind=overview&period=2027", None),
+    "api_report": (NODE_READ, "GET", "/api/org/{org}/reports/sessions?period=2027-03", None),
     "feedback_reply_form": (EDITORS_ANYWHERE, "POST", "/feedback/999999/reply", {}),
     # (No such photo of the session: 404 photo_not_found after the guard.)
     "photo_file": (NODE_READ, "GET", "/sessions/{session}/photos/" + "0" * 64 + ".jpg", None),
