@@ -16,10 +16,11 @@ from catalog.planning.models import (
     StudySession,
 )
 from catalog.records.models import RecordRow
+from catalog.reports.models import ReportCardRow
 from catalog.schema import Base, UTCDateTime, utcnow
 
 __all__ = ["ActivityRule", "AttendanceRow", "Base", "Disc", "GroupMember", "Item",
            "LedgerCheckpoint", "LedgerLock", "LedgerRow", "LibraryRoot", "LoginFailure",
            "LoginSession", "Member", "MemberGroup", "MustWatch", "OrgNode", "Plan", "Playback",
-           "PlaylistEntry", "PlaylistExport", "RecordRow", "ScanError", "ScanRun", "StudySession",
-           "ThemeOverride", "UTCDateTime", "User", "utcnow"]
+           "PlaylistEntry", "PlaylistExport", "RecordRow", "ReportCardRow", "ScanError",
+           "ScanRun", "StudySession", "ThemeOverride", "UTCDateTime", "User", "utcnow"]

@@ -173,6 +173,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("attendance_target_elective", 0.75, float,
             "分组自选课程的参学率目标",
             "Attendance target of elective group sessions"),
+    Setting("report_rubric", "", str,
+            "站点评定细则（TOML 文件）的路径；空则用随软件提供的默认细则",
+            "Path of the station rating rubric (a TOML file); empty: the shipped default"),
+    Setting("report_card_due_days", 5, int,
+            "月报卡须在次月第几天前报送",
+            "A month's report card is due by this day of the next month"),
+    Setting("flag_record_late_days", 7, int,
+            "讨论记录或信息反馈晚于活动结束多少天即列为异常线索",
+            "Minutes or feedback entered this many days after the session are a red flag"),
+    Setting("flag_quiet_days", 14, int,
+            "站点账本多少天没有新记录即列为异常线索",
+            "A station whose ledger has not grown for this many days is a red flag"),
 )
 
 SETTINGS_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
@@ -223,6 +235,10 @@ class Settings:
     attendance_target_elective: float = 0.75
     viewing_min_seconds: float = 120.0
     viewing_cap_minutes: float = 60.0
+    report_rubric: str = ""
+    report_card_due_days: int = 5
+    flag_record_late_days: int = 7
+    flag_quiet_days: int = 14
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
@@ -366,5 +382,9 @@ def load_settings(
         attendance_target_elective=values["attendance_target_elective"],
         viewing_min_seconds=values["viewing_min_seconds"],
         viewing_cap_minutes=values["viewing_cap_minutes"],
+        report_rubric=values["report_rubric"],
+        report_card_due_days=values["report_card_due_days"],
+        flag_record_late_days=values["flag_record_late_days"],
+        flag_quiet_days=values["flag_quiet_days"],
         sources=sources,
     )

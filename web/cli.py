@@ -18,7 +18,6 @@ from catalog.settings import load_settings
 from catalog.terminal import json_line, printable
 from web.cli_accounts import demo_accounts, org_group, user
 from web.cli_attendance import attendance_command
-from web.cli_reports import report_command
 from web.cli_base import (  # noqa: F401  (re-exported for the commands and tests)
     EXIT_INTERRUPTED,
     EXIT_NOT_FOUND,
@@ -29,6 +28,7 @@ from web.cli_base import (  # noqa: F401  (re-exported for the commands and test
     pass_context,
 )
 from web.cli_ledger import ledger
+from web.cli_reports import report_command
 
 
 @click.group(help="远教：党员远程教育课件目录与播放服务。\n\n"

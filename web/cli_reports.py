@@ -89,7 +89,7 @@ def _table(found: Report, lang: str) -> None:
     console = Console()
     console.print(Text(printable(f"{found.node.get('label', '')} · "
                                  f"{message(found.title, lang)} · {found.period}")))
-    labels = [message(c.label, lang) for c in found.columns]
+    labels = [c.label_in(lang) for c in found.columns]
     cells = [[printable(cell_text(c, row.get(c.key), lang)) for c in found.columns]
              for row in found.rows]
     widths = [max([console.measure(Text(label)).maximum,

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     Float,
+    Index,
     Integer,
     String,
     Text,
@@ -74,6 +75,8 @@ class Playback(Base):
     written in the same transaction as they are. The ledger is the evidence."""
 
     __tablename__ = "playbacks"
+    # The reports match playbacks to sessions by station and time (catalog/reports/facts.py).
+    __table_args__ = (Index("ix_playbacks_station_opened_at", "station", "opened_at"),)
 
     # Every ledger numbers its rows from 1: a database that has held two station codes
     # holds two playbacks with one open_seq (migration 0006).

@@ -21,6 +21,7 @@ from catalog.planning.sessions import SessionKind
 from catalog.reports.facts import HAVES, Facts, OrgFacts, SessionFacts, load
 from catalog.reports.members import YEAR_TARGET, member_years
 from catalog.reports.period import Period
+from catalog.reports.rating import Rubric
 from catalog.reports.table import Chart, Column, Report
 
 
@@ -31,6 +32,7 @@ class Context:
     policy: Policy
     min_minutes: int  # the half-day rule (activity_min_minutes)
     now: datetime
+    rubric: Rubric | None = None  # for the rating and the assessment
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -258,8 +260,24 @@ def ranking(session: Session, facts: Facts, ctx: Context) -> Report:
 
 
 Builder = Callable[[Session, Facts, Context], Report]
+
+
+def _rating(session: Session, facts: Facts, ctx: Context) -> Report:
+    from catalog.reports.assessment import rating_report
+
+    return rating_report(session, facts, ctx)
+
+
+def _assessment(session: Session, facts: Facts, ctx: Context) -> Report:
+    from catalog.reports.assessment import assessment_report
+
+    return assessment_report(session, facts, ctx)
+
+
 BUILDERS: dict[str, Builder] = {"overview": overview, "sessions": sessions_report,
-                                "members": members_report, "trend": trend, "ranking": ranking}
+                                "members": members_report, "trend": trend, "ranking": ranking,
+                                "rating": _rating, "assessment": _assessment}
+NEEDS_RUBRIC = frozenset({"rating", "assessment"})
 
 
 def build(session: Session, kind: str, node: OrgNode, label: str, period: Period,

@@ -64,6 +64,7 @@ class OrgFacts:
     town_id: int | None
     town_name: str
     stations: list[str]  # the labels playbacks carry
+    path: str = ""
     members: int = 0  # expected on the roster: full and probationary, not exempt
     has_admin: bool = False  # a station administrator account exists
 
@@ -175,12 +176,12 @@ class Facts:
 def organizations_under(session: Session, node: OrgNode) -> dict[int, OrgFacts]:
     town = aliased(OrgNode)
     found = session.execute(
-        select(OrgNode.id, OrgNode.name, town.id, town.name)
+        select(OrgNode.id, OrgNode.name, town.id, town.name, OrgNode.path)
         .outerjoin(town, and_(town.id == OrgNode.parent_id, town.kind == Kind.TOWN.value))
         .where(OrgNode.kind == Kind.ORGANIZATION.value, OrgNode.path.startswith(node.path))
         .order_by(OrgNode.path)).all()
-    orgs = {i: OrgFacts(i, name, town_id, town_name or "", [])
-            for i, name, town_id, town_name in found}
+    orgs = {i: OrgFacts(i, name, town_id, town_name or "", [], path)
+            for i, name, town_id, town_name, path in found}
     stations = session.execute(
         select(OrgNode.parent_id, OrgNode.id, OrgNode.code)
         .where(OrgNode.kind == Kind.STATION.value, OrgNode.path.startswith(node.path)))

@@ -17,6 +17,16 @@ class Column:
     key: str  # stable: the 数据 sheet's and the CSV's header, the JSON's field
     label: str  # a message key
     kind: str = "text"
+    # The label itself (Chinese, English) where it comes from a file, not the catalogs:
+    # the rubric's items.
+    texts: tuple[str, str] | None = None
+
+    def label_in(self, lang: str) -> str:
+        if self.texts is not None:
+            return self.texts[1] if lang == "en" else self.texts[0]
+        from catalog.messages import message
+
+        return message(self.label, lang)
 
 
 @dataclass(frozen=True)
@@ -43,13 +53,16 @@ class Report:
     # The printed forms' footer: 经办人 / 审核人 / 日期 lines and the checkpoint code are
     # added by the exporter; ``notes`` are message keys said under the table.
     notes: list[str] = field(default_factory=list)
+    # What does not fit one row per record (the assessment's town verdicts).
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "title": self.title, "node": self.node,
                 "period": self.period,
-                "columns": [{"key": c.key, "label": c.label, "kind": c.kind}
+                "columns": [{"key": c.key, "label": c.label, "kind": c.kind,
+                             **({"texts": list(c.texts)} if c.texts else {})}
                             for c in self.columns],
                 "rows": self.rows, "summary": self.summary,
                 "charts": [{"kind": c.kind, "title": c.title, "category": c.category,
                             "series": list(c.series)} for c in self.charts],
-                "notes": self.notes}
+                "notes": self.notes, **({"extra": self.extra} if self.extra else {})}

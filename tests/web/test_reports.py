@@ -126,3 +126,20 @@ def test_the_cli_prints_a_table_and_writes_json(hall: Hall, tmp_path: Any) -> No
     assert json.loads(out.read_text())["node"]["label"] == "城关镇/东村党支部"
     bad = CliRunner().invoke(cli, ["report", "overview", "--period", "2027-Q5"], env=env)
     assert bad.exit_code != 0 and "2027-Q5" in bad.output
+
+
+@pytest.mark.parametrize("kind", ["overview", "sessions", "members", "trend", "ranking",
+                                  "rating", "assessment"])
+def test_every_kind_has_its_page_and_json_twin(hall: Hall, kind: str) -> None:
+    _, month = month_of_records(hall)
+    nodes = _nodes(hall)
+    hall.sign_in("admin")
+    year = month[:4]
+    page = hall.client.get(f"/org/{nodes['city']}/reports?kind={kind}&period={year}")
+    assert page.status_code == 200, page.text[:500]
+    twin = hall.client.get(f"/org/{nodes['city']}/reports?kind={kind}&period={year}",
+                           headers={"accept": "application/json"})
+    assert twin.status_code == 200 and twin.json()["kind"] == kind
+    assert twin.json()["rows"], kind
+    keys = {c["key"] for c in twin.json()["columns"]}
+    assert all(keys <= set(row) for row in twin.json()["rows"])

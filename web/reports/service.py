@@ -15,8 +15,9 @@ from catalog.errors import BadRequest
 from catalog.messages import message
 from catalog.org.models import OrgNode
 from catalog.planning.sessions import SessionKind, kind_label
-from catalog.reports.builders import BUILDERS, Context, build
+from catalog.reports.builders import BUILDERS, NEEDS_RUBRIC, Context, build
 from catalog.reports.period import parse_period
+from catalog.reports.rating import load_rubric
 from catalog.reports.table import Column, Report
 from catalog.settings import Settings
 
@@ -38,7 +39,9 @@ def make_report(session: Session, settings: Settings, kind: str, node: OrgNode,
         raise BadRequest("report_needs_unit", name=node.name)
     zone = ZoneInfo(settings.timezone)
     period = parse_period(period_text, zone)
-    ctx = Context(Policy.of(settings), settings.activity_min_minutes, now or datetime.now(UTC))
+    rubric = load_rubric(settings.report_rubric) if kind in NEEDS_RUBRIC else None
+    ctx = Context(Policy.of(settings), settings.activity_min_minutes, now or datetime.now(UTC),
+                  rubric)
     return build(session, kind, node, node_label(session, node), period, ctx)
 
 
@@ -51,6 +54,11 @@ def cell_text(column: Column, value: Any, lang: str) -> str:
         return message("yes_word" if value else "no_word_short", lang)
     if column.kind == "text" and column.key.startswith("have_"):
         return message(f"have_state_{value}", lang)
+    if column.key == "grade":
+        return message(f"grade_{value}", lang)
+    if column.key == "failed":
+        return "、".join(message(f"rule_{code}", lang) for code in str(value).split("、")
+                        if code) or "—"
     if column.kind == "text" and column.key == "kind":
         return kind_label(value, lang) if value in KIND_VALUES else str(value)
     return str(value)
