@@ -11,11 +11,13 @@ from catalog.evidence.ledger import Apply
 from catalog.evidence.projections import ProjectionCheck, checks
 from catalog.records.projection import PhotoFilesCheck, RecordsCheck
 from catalog.records.projection import project as project_records
+from catalog.reports.cards import CardsCheck
+from catalog.reports.cards import project as project_cards
 
 
 def projection_checks(data_dir: Path | None = None) -> list[ProjectionCheck]:
     """``data_dir``: where the files rows name (sign-in sheets) are kept, to check them too."""
-    found: list[ProjectionCheck] = [*checks(), AttendanceCheck(), RecordsCheck()]
+    found: list[ProjectionCheck] = [*checks(), AttendanceCheck(), RecordsCheck(), CardsCheck()]
     if data_dir is not None:
         found += [SheetFilesCheck(data_dir), PhotoFilesCheck(data_dir)]
     return found
@@ -23,4 +25,4 @@ def projection_checks(data_dir: Path | None = None) -> list[ProjectionCheck]:
 
 def projectors() -> list[Apply]:
     """The projections written with their rows, beyond the playbacks (Evidence's own)."""
-    return [project, project_records]
+    return [project, project_records, project_cards]

@@ -143,3 +143,21 @@ def month_of_records(hall: Hall) -> tuple[int, str]:
     play(hall, "CG-001", now - timedelta(minutes=10), 90, None, item=3)  # under 120 s
     play(hall, "HX-001", now - timedelta(minutes=10), 900, None, item=2)  # elsewhere
     return running, start.astimezone(zone).strftime("%Y-%m")
+
+
+ITEM_THEMES = {1: "party", 2: "technology", 3: "policy"}
+
+
+def stock(hall: Hall) -> None:
+    """Items 1–3 (what play() plays) in the catalog, with themes and durations."""
+    from catalog.models import Item, LibraryRoot
+
+    with hall.db.transaction() as s:
+        root = LibraryRoot(path=str(hall.settings.data_dir / "library"))
+        s.add(root)
+        s.flush()
+        for item_id, theme in ITEM_THEMES.items():
+            s.add(Item(id=item_id, root_id=root.id, rel_path=f"课件{item_id}.mp4",
+                       rel_path_raw=f"课件{item_id}.mp4".encode(), title=f"课件{item_id}",
+                       title_source="filename", theme=theme, rule_theme=theme, kind="video",
+                       size=1000, mtime_ns=0, fingerprint=f"f{item_id}", duration=1800.0))

@@ -152,6 +152,9 @@ RULES: dict[str, Rule] = {
     # Reports (issue 18): read-only projections of the ledger, of the caller's subtree.
     "reports_page": Rule(STAFF, "node"),
     "api_report": Rule(STAFF, "node"),
+    # The month's report card is the station's to submit (its organization's editors).
+    "card_submit_form": Rule(EDITORS, "node"),
+    "api_card_submit": Rule(EDITORS, "node"),
     "feedback_reply_form": Rule(EDITORS),
     "photo_file": Rule(STAFF, "session"),
 }

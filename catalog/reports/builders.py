@@ -33,6 +33,7 @@ class Context:
     min_minutes: int  # the half-day rule (activity_min_minutes)
     now: datetime
     rubric: Rubric | None = None  # for the rating and the assessment
+    card_due_days: int = 5  # a month's report card is due by this day of the next
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -274,9 +275,24 @@ def _assessment(session: Session, facts: Facts, ctx: Context) -> Report:
     return assessment_report(session, facts, ctx)
 
 
-BUILDERS: dict[str, Builder] = {"overview": overview, "sessions": sessions_report,
-                                "members": members_report, "trend": trend, "ranking": ranking,
-                                "rating": _rating, "assessment": _assessment}
+def _lazy(module: str, name: str) -> Builder:
+    def built(session: Session, facts: Facts, ctx: Context) -> Report:
+        import importlib
+
+        found: Report = getattr(importlib.import_module(module), name)(session, facts, ctx)
+        return found
+
+    return built
+
+
+BUILDERS: dict[str, Builder] = {
+    "overview": overview, "sessions": sessions_report, "members": members_report,
+    "trend": trend, "ranking": ranking, "rating": _rating, "assessment": _assessment,
+    "must-watch": _lazy("catalog.reports.must_watch", "must_watch_report"),
+    "themes": _lazy("catalog.reports.themes", "themes_report"),
+    "card": _lazy("catalog.reports.cards", "card_report"),
+    "cards": _lazy("catalog.reports.cards", "cards_report"),
+}
 NEEDS_RUBRIC = frozenset({"rating", "assessment"})
 
 

@@ -393,3 +393,40 @@ def _records(session: Session, scope: Any, sessions: dict[int, SessionFacts]) ->
             facts.minutes_state, facts.minutes_at = state, at
         else:
             facts.feedback_state, facts.feedback_at = state, at
+
+
+def theme_seconds(session: Session, node: OrgNode, period: Period
+                  ) -> dict[int, dict[str, float]]:
+    """Session → theme → seconds played at it (the same matching as the playback have)."""
+    scope = scoped_sessions(node, period).subquery()
+    found: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    station, in_span = _station_span(session)
+    at_station = (select(StudySession.id, Item.theme, func.sum(Playback.seconds))
+                  .join(station, station.id == StudySession.station_id)
+                  .join(Playback, in_span).join(Item, Item.id == Playback.item_id)
+                  .where(StudySession.id.in_(select(scope.c.id)))
+                  .group_by(StudySession.id, Item.theme))
+    station2, in_span2 = _station_span(session)
+    tagged = (select(StudySession.id, Item.theme, func.sum(Playback.seconds))
+              .join(Playback, Playback.session == cast(StudySession.id, String))
+              .join(Item, Item.id == Playback.item_id)
+              .outerjoin(station2, station2.id == StudySession.station_id)
+              .where(StudySession.id.in_(select(scope.c.id)),
+                     or_(station2.id.is_(None), not_(in_span2)))
+              .group_by(StudySession.id, Item.theme))
+    for query in (at_station, tagged):
+        for sid, theme, seconds in session.execute(query):
+            found[sid][theme] += seconds or 0.0
+    return found
+
+
+def members_reached(session: Session, node: OrgNode, period: Period) -> dict[int, int]:
+    """Organization → distinct members present or late at any of its sessions."""
+    scope = scoped_sessions(node, period).subquery()
+    ranked = standing_query(scope)
+    return {org_id: count for org_id, count in session.execute(
+        select(StudySession.org_id, func.count(func.distinct(ranked.c.member_id)))
+        .join(StudySession, StudySession.id == ranked.c.session_id)
+        .where(ranked.c.rn == 1, ranked.c.member_id.is_not(None),
+               ranked.c.status.in_(("present", "late")))
+        .group_by(StudySession.org_id))}

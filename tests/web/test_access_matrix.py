@@ -155,6 +155,8 @@ ROUTES: dict[str, tuple[str, str, str, dict[str, str] | None]] = {
     "books_page": (NODE_READ, "GET", "/org/{org}/books?book=roster&period=2027", None),
     "reports_page": (NODE_READ, "GET", "/org/{org}/reports?kind=overview&period=2027", None),
     "api_report": (NODE_READ, "GET", "/api/org/{org}/reports/sessions?period=2027-03", None),
+    "card_submit_form": (NODE_EDIT, "POST", "/org/{org}/cards/2027-03", {"examples": ""}),
+    "api_card_submit": (NODE_EDIT, "POST", "/api/org/{org}/cards/2027-03", {}),
     "feedback_reply_form": (EDITORS_ANYWHERE, "POST", "/feedback/999999/reply", {}),
     # (No such photo of the session: 404 photo_not_found after the guard.)
     "photo_file": (NODE_READ, "GET", "/sessions/{session}/photos/" + "0" * 64 + ".jpg", None),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from yj_hall import Hall, month_of_records
+from yj_hall import Hall, month_of_records, stock
 
 from catalog.attendance import Policy, session_figures, session_standings
 from catalog.planning.models import StudySession
@@ -129,10 +129,20 @@ def test_the_cli_prints_a_table_and_writes_json(hall: Hall, tmp_path: Any) -> No
 
 
 @pytest.mark.parametrize("kind", ["overview", "sessions", "members", "trend", "ranking",
-                                  "rating", "assessment"])
+                                  "rating", "assessment", "must-watch", "themes", "cards"])
 def test_every_kind_has_its_page_and_json_twin(hall: Hall, kind: str) -> None:
+    stock(hall)
     _, month = month_of_records(hall)
     nodes = _nodes(hall)
+    if kind == "must-watch":
+        from datetime import date
+
+        from catalog import org, planning
+
+        with hall.db.transaction() as session:
+            city = org.ensure_city(session)
+            planning.mark_must_watch(session, 2, city, date(int(month[:4]), 1, 1),
+                                     date(int(month[:4]), 12, 31), [city])
     hall.sign_in("admin")
     year = month[:4]
     page = hall.client.get(f"/org/{nodes['city']}/reports?kind={kind}&period={year}")

@@ -26,6 +26,7 @@ from catalog.messages import MESSAGES, message
 from catalog.reports.table import Chart, Column, Report
 from catalog.tables import to_csv
 from web.i18n import html_lang, install_jinja_i18n, translator
+from web.reports.service import cell_text
 
 WEB = Path(__file__).resolve().parents[1]
 TEMPLATES = WEB / "templates"
@@ -77,21 +78,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     return value
-
-
-def cell_text(column: Column, value: Any, lang: str) -> str:
-    """A value as the printed table says it: a rate as 87.5%, a boolean as 是 / 否."""
-    if value is None or value == "":
-        return "—"
-    if column.kind == "rate" and isinstance(value, int | float):
-        return f"{value:.1%}"
-    if isinstance(value, bool):
-        return translator(lang)("yes" if value else "no")
-    if isinstance(value, float):
-        return f"{value:.1f}".removesuffix(".0")
-    if isinstance(value, date):
-        return value.isoformat()[:16].replace("T", " ")
-    return str(value)
 
 
 # CSV -------------------------------------------------------------------------------------

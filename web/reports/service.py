@@ -41,12 +41,14 @@ def make_report(session: Session, settings: Settings, kind: str, node: OrgNode,
     period = parse_period(period_text, zone)
     rubric = load_rubric(settings.report_rubric) if kind in NEEDS_RUBRIC else None
     ctx = Context(Policy.of(settings), settings.activity_min_minutes, now or datetime.now(UTC),
-                  rubric)
+                  rubric, settings.report_card_due_days)
     return build(session, kind, node, node_label(session, node), period, ctx)
 
 
 def cell_text(column: Column, value: Any, lang: str) -> str:
-    if value is None:
+    """A value as the page, the CLI and the printed forms say it: a rate as 87.5%, yes/no
+    in words, codes (grades, states, kinds) by their names."""
+    if value is None or value == "":
         return "—"
     if column.kind == "rate":
         return f"{value * 100:.1f}%"
@@ -54,6 +56,10 @@ def cell_text(column: Column, value: Any, lang: str) -> str:
         return message("yes_word" if value else "no_word_short", lang)
     if column.kind == "text" and column.key.startswith("have_"):
         return message(f"have_state_{value}", lang)
+    if column.key == "card_state":
+        return message(f"card_state_{value}", lang)
+    if column.key == "state":
+        return message(f"must_state_{value}", lang)
     if column.key == "grade":
         return message(f"grade_{value}", lang)
     if column.key == "failed":
@@ -61,4 +67,6 @@ def cell_text(column: Column, value: Any, lang: str) -> str:
                         if code) or "—"
     if column.kind == "text" and column.key == "kind":
         return kind_label(value, lang) if value in KIND_VALUES else str(value)
+    if isinstance(value, float):
+        return f"{value:.1f}".removesuffix(".0")
     return str(value)

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from catalog import org
+from catalog.library.themes import theme_label
 from catalog.messages import message
 from catalog.reports.table import Report
 from web.i18n import pick_lang
@@ -67,9 +68,15 @@ def reports_page(request: Request) -> Response:
         facts = ledger_facts(request.app.state.db, request.app.state.settings,
                              str(request.base_url))
         return Response(report_html(found, lang, facts), media_type="text/html")
+    import secrets
+
+    from web.access import EDITORS
+    from web.auth import principal_of
     from web.reports.exports import chart_data
 
     return render(request, "reports.html", node=node, report=found, kinds=KINDS,
+                  can_submit=principal_of(request).role in EDITORS,
+                  nonce=secrets.token_hex(8), theme_name=lambda t: theme_label(t, lang),
                   period=period, msg=lambda key, **f: message(key, lang, **f),
                   cell=lambda column, value: cell_text(column, value, lang),
                   charts=[chart_data(found, chart, lang) for chart in found.charts])
