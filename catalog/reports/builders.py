@@ -34,6 +34,8 @@ class Context:
     now: datetime
     rubric: Rubric | None = None  # for the rating and the assessment
     card_due_days: int = 5  # a month's report card is due by this day of the next
+    flag_record_late_days: int = 7
+    flag_quiet_days: int = 14
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -292,6 +294,7 @@ BUILDERS: dict[str, Builder] = {
     "themes": _lazy("catalog.reports.themes", "themes_report"),
     "card": _lazy("catalog.reports.cards", "card_report"),
     "cards": _lazy("catalog.reports.cards", "cards_report"),
+    "flags": _lazy("catalog.reports.flags", "flags_report"),
 }
 NEEDS_RUBRIC = frozenset({"rating", "assessment"})
 

@@ -77,6 +77,10 @@ def _plain(value: Any) -> Any:
         return "true" if value else "false"
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, dict | list):
+        import json
+
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return value
 
 
@@ -142,7 +146,7 @@ def _write_data(sheet: Any, report: Report) -> None:
                 cell.number_format = "yyyy-mm-dd" if type(when) is date else "yyyy-mm-dd hh:mm"
                 cells.append(cell)
             else:
-                cells.append(_text_cell(sheet, str(value)))
+                cells.append(_text_cell(sheet, str(_plain(value))))
         sheet.append(cells)
 
 

@@ -41,7 +41,8 @@ def make_report(session: Session, settings: Settings, kind: str, node: OrgNode,
     period = parse_period(period_text, zone)
     rubric = load_rubric(settings.report_rubric) if kind in NEEDS_RUBRIC else None
     ctx = Context(Policy.of(settings), settings.activity_min_minutes, now or datetime.now(UTC),
-                  rubric, settings.report_card_due_days)
+                  rubric, settings.report_card_due_days, settings.flag_record_late_days,
+                  settings.flag_quiet_days)
     return build(session, kind, node, node_label(session, node), period, ctx)
 
 
@@ -60,6 +61,12 @@ def cell_text(column: Column, value: Any, lang: str) -> str:
         return message(f"card_state_{value}", lang)
     if column.key == "state":
         return message(f"must_state_{value}", lang)
+    if column.key == "detail" and isinstance(value, dict):
+        fields = {k: ("、".join(map(str, v)) if isinstance(v, list) else
+                      "—" if v is None else v) for k, v in value.items() if k != "flag"}
+        return message(f"flag_detail_{value['flag']}", lang, **fields)
+    if column.key == "flag":
+        return message(f"flag_{value}", lang)
     if column.key == "grade":
         return message(f"grade_{value}", lang)
     if column.key == "failed":
