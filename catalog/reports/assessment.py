@@ -9,6 +9,7 @@ policy when none of its organizations is lagging; it lists the ones that are."""
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -38,7 +39,7 @@ def rating_report(session: Session, facts: Facts, ctx: Any) -> Report:
     return Report("rating", "report_rating", {}, facts.period.text, columns, rows,
                   [Chart("bar", "chart_rating", "organization", ("total",))],
                   {"advanced": grades["advanced"], "ordinary": grades["ordinary"],
-                   "lagging": grades["lagging"], "rubric": rubric.source},
+                   "lagging": grades["lagging"], "rubric": Path(rubric.source).name},
                   ["note_rating"])
 
 

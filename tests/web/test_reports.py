@@ -153,3 +153,38 @@ def test_every_kind_has_its_page_and_json_twin(hall: Hall, kind: str) -> None:
     assert twin.json()["rows"], kind
     keys = {c["key"] for c in twin.json()["columns"]}
     assert all(keys <= set(row) for row in twin.json()["rows"])
+
+
+def test_the_cli_writes_xlsx_and_a_pdf_that_reads_in_chinese(hall: Hall, tmp_path: Any
+                                                            ) -> None:
+    import subprocess
+    import zipfile
+
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+    from yj_hall import LEDGER
+
+    from web.cli import cli
+
+    stock(hall)
+    _, month = month_of_records(hall)
+    env = {"YUANJIAO_DATA_DIR": str(hall.settings.data_dir),
+           "YUANJIAO_DB_URL": hall.settings.db_url, "YUANJIAO_STATION": LEDGER}
+    sheet, pdf = tmp_path / "r.xlsx", tmp_path / "r.pdf"
+    for out, fmt in ((sheet, "xlsx"), (pdf, "pdf")):
+        done = CliRunner().invoke(cli, ["report", "assessment" if fmt == "pdf" else "overview",
+                                        "--node", "城关镇", "--period", month[:4],
+                                        "--format", fmt, "--out", str(out)], env=env)
+        assert done.exit_code == 0, done.output
+    book = load_workbook(sheet)
+    assert set(book.sheetnames) >= {"数据", "报表"}
+    data = list(book["数据"].iter_rows(values_only=True))
+    assert data[0][:2] == ("town", "organization") and len(data) == 3
+    assert any(n.startswith("xl/charts/chart") for n in zipfile.ZipFile(sheet).namelist())
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "年度考核" in text and "东村党支部" in text and "经办人" in text
+    assert "不得推荐为先进" in text
+    missing = CliRunner().invoke(cli, ["report", "overview", "--period", "2027",
+                                       "--format", "pdf"], env=env)
+    assert missing.exit_code != 0 and "--out" in missing.output
