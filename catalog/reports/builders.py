@@ -183,6 +183,8 @@ def members_report(session: Session, facts: Facts, ctx: Context) -> Report:
              "counted": m.counted, "remaining": m.remaining, "meets_target": m.meets_target,
              "can_reach_target": m.can_reach_target}
             for m in years.values() if m.org_id in facts.orgs]
+    # Those below the bar first, the ones who can no longer reach it at the very top.
+    rows.sort(key=lambda r: (r["meets_target"], r["can_reach_target"], r["counted"]))
     below = [r for r in rows if not r["meets_target"]]
     return Report("members", "report_members", {}, facts.period.text, MEMBER_COLUMNS, rows,
                   [], {"members": len(rows), "target": YEAR_TARGET, "below_target": len(below),

@@ -62,6 +62,9 @@ def test_the_page_its_json_twin_and_the_csv(hall: Hall) -> None:
     assert page.status_code == 200
     assert "活动开展情况汇总" in page.text and "东村党支部" in page.text
     assert 'class="report-chart"' in page.text and "echarts.min.js" in page.text
+    english = hall.client.get(f"/org/{nodes['城关镇']}/reports?kind=overview&period={month}"
+                              "&lang=en")
+    assert "Activity overview" in english.text and "Mean attendance" in english.text
     twin = hall.client.get(f"/api/org/{nodes['城关镇']}/reports/overview?period={month}")
     assert twin.status_code == 200
     rows = {r["organization"]: r for r in twin.json()["rows"]}
