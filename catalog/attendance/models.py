@@ -62,6 +62,7 @@ class AttendanceRow(Base):
     at_event: Mapped[datetime] = mapped_column(UTCDateTime())  # the time it claims
     reason: Mapped[str] = mapped_column(Text, default="")
     late_entry: Mapped[bool] = mapped_column(Boolean, default=False)
-    replaces_seq: Mapped[int | None] = mapped_column(BigInteger)
+    # Indexed: the mark in force is the one no correction names (catalog/reports/facts.py).
+    replaces_seq: Mapped[int | None] = mapped_column(BigInteger, index=True)
     refusal: Mapped[str] = mapped_column(String(32), default="")
     sheet_sha256: Mapped[str] = mapped_column(String(64), default="")

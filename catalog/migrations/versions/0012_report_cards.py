@@ -1,5 +1,6 @@
 """Reports (issue 18): the projection of submitted report cards, and an index for
-matching playbacks to sessions by station and time.
+matching playbacks to sessions by station and time, and one for finding the
+marks a correction replaced.
 
 Revision ID: 0012
 Revises: 0011
@@ -37,9 +38,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_report_cards_nonce'), ['nonce'])
     with op.batch_alter_table('playbacks', schema=None) as batch_op:
         batch_op.create_index('ix_playbacks_station_opened_at', ['station', 'opened_at'])
+    with op.batch_alter_table('attendance_rows', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_attendance_rows_replaces_seq'), ['replaces_seq'])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('attendance_rows', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attendance_rows_replaces_seq'))
     with op.batch_alter_table('playbacks', schema=None) as batch_op:
         batch_op.drop_index('ix_playbacks_station_opened_at')
     op.drop_table('report_cards')
