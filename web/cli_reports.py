@@ -15,7 +15,7 @@ from catalog.reports.table import Report
 from catalog.terminal import printable
 from web.cli_accounts import find_node
 from web.cli_base import Context, pass_context
-from web.reports.service import KINDS, cell_text, make_report
+from web.reports.service import KINDS, cell_text, make_report, summary_lines
 
 FORMATS = ("table", "json", "csv", "xlsx", "pdf")
 
@@ -110,4 +110,5 @@ def _table(found: Report, lang: str) -> None:
             table.add_row(*[Text(value) for value in line])
         console.print(table)
     if found.summary:
-        console.print(Text(printable(", ".join(f"{k}={v}" for k, v in found.summary.items()))))
+        console.print(Text(printable(" · ".join(f"{name} {value}" for name, value
+                                                in summary_lines(found, lang)))))

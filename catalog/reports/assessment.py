@@ -112,6 +112,11 @@ def assessment_report(session: Session, facts: Facts, ctx: Any) -> Report:
                "not_recommended": sum(1 for r in rows if r["not_recommended"])}
     report = Report("assessment", "report_assessment", {}, facts.period.text,
                     ASSESSMENT_COLUMNS, rows, [], summary, ["note_assessment"])
+    names = {m.id: m.name for m in years.values()}
+    report.extra["members"] = {str(i): names.get(i, str(i)) for row in rows
+                               for rule in ("members_eight", "required_made_up")
+                               for i in row["evidence"].get(rule, [])}
+    report.extra["vetoes"] = {v.code: [v.label_zh, v.label_en] for v in rubric.vetoes}
     report.extra["towns"] = [
         {"town": town, "meets_policy": all(r["grade"] != "lagging" for r in found),
          "lagging": [r["organization"] for r in found if r["grade"] == "lagging"]}

@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from catalog.library.themes import theme_label
 from catalog.messages import MESSAGES, message
 from catalog.reports.table import Chart, Column, Report
 from catalog.tables import to_csv
 from web.i18n import html_lang, install_jinja_i18n, translator
-from web.reports.service import cell_text
+from web.reports.service import cell_text, summary_lines
 
 WEB = Path(__file__).resolve().parents[1]
 TEMPLATES = WEB / "templates"
@@ -301,7 +302,10 @@ def print_html(report: Report, lang: str, facts: dict[str, Any], qr: str, verify
         t=translator(lang), html_lang=html_lang,
         label=lambda key: label(key, lang),
         heading=lambda column: column_label(column, lang),
-        cell=lambda column, row: cell_text(column, row.get(column.key), lang)))
+        cell=lambda column, row: cell_text(column, row.get(column.key), lang),
+        summary=summary_lines(report, lang),
+        theme_name=lambda theme: theme_label(theme, lang),
+        rule_name=lambda rule: message(f"rule_{rule}", lang)))
 
 
 def report_pdf(html: str, base_url: str) -> bytes:

@@ -77,3 +77,21 @@ def cell_text(column: Column, value: Any, lang: str) -> str:
     if isinstance(value, float):
         return f"{value:.1f}".removesuffix(".0")
     return str(value)
+
+
+def summary_text(key: str, value: Any, lang: str) -> str:
+    """A summary figure as said beside its label: shares as percentages, codes by name."""
+    if value is None:
+        return "—"
+    if key == "card_state":
+        return message(f"card_state_{value}", lang)
+    if isinstance(value, float) and key.endswith(("share", "rate")):
+        return f"{value * 100:.1f}%"
+    if isinstance(value, float):
+        return f"{value:.1f}".removesuffix(".0")
+    return str(value)
+
+
+def summary_lines(found: Report, lang: str) -> list[tuple[str, str]]:
+    return [(message(f"summary_{k}", lang), summary_text(k, v, lang))
+            for k, v in found.summary.items()]

@@ -18,7 +18,7 @@ from web.i18n import pick_lang
 from web.negotiation import wants_json
 from web.params import parse_choice
 from web.reports.printing import ledger_facts, report_html, report_pdf_bytes
-from web.reports.service import KINDS, cell_text, make_report
+from web.reports.service import KINDS, cell_text, make_report, summary_lines
 from web.views import render
 
 FORMATS = ("html", "json", "csv", "xlsx", "pdf")
@@ -76,6 +76,7 @@ def reports_page(request: Request) -> Response:
 
     return render(request, "reports.html", node=node, report=found, kinds=KINDS,
                   can_submit=principal_of(request).role in EDITORS,
+                  summary=summary_lines(found, lang),
                   nonce=secrets.token_hex(8), theme_name=lambda t: theme_label(t, lang),
                   period=period, msg=lambda key, **f: message(key, lang, **f),
                   cell=lambda column, value: cell_text(column, value, lang),
