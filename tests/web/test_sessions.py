@@ -199,7 +199,7 @@ def test_every_unsafe_request_without_a_csrf_token_is_refused(
         study = planning.create_session(session, org.get_node(session, member.org_id), start,
                                         start + timedelta(hours=4), "三月")
         ids = {"node_id": member.org_id, "member_id": member.id, "session_id": study.id,
-               "row": 1, "seq": 1,
+               "row": 1, "seq": 1, "month": "2027-03",
                "user_id": accounts.find_user(session, "hexi").id}
     app = create_app(settings, db)
     with TestClient(app, headers={"accept": "application/json"}) as client:
