@@ -161,3 +161,15 @@ def stock(hall: Hall) -> None:
                        rel_path_raw=f"课件{item_id}.mp4".encode(), title=f"课件{item_id}",
                        title_source="filename", theme=theme, rule_theme=theme, kind="video",
                        size=1000, mtime_ns=0, fingerprint=f"f{item_id}", duration=1800.0))
+
+
+def node_ids(hall: Hall) -> dict[str, int]:
+    """The demo tree's nodes by name (towns and organizations), and "city"."""
+    with hall.db.session() as session:
+        city = org.ensure_city(session)
+        found = {"city": city.id}
+        for town in org.children(session, city):
+            found[town.name] = town.id
+            for home in org.children(session, town):
+                found[home.name] = home.id
+    return found

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,11 +47,23 @@ def _nonce(nonce: str) -> str:
 
 def current(session: Session, session_id: int, kind: str) -> RecordRow | None:
     """The row of ``kind`` in force for the session: the latest not superseded."""
-    found = session.scalars(select(RecordRow).where(
+    return in_force(session.scalars(select(RecordRow).where(
         RecordRow.session_id == session_id, RecordRow.kind == kind)
-        .order_by(RecordRow.seq)).all()
-    superseded = {r.supersedes_seq for r in found if r.supersedes_seq is not None}
-    standing = [r for r in found if r.seq not in superseded]
+        .order_by(RecordRow.seq)).all())
+
+
+class Superseding(Protocol):
+    seq: int
+    supersedes_seq: int | None
+
+
+S = TypeVar("S", bound=Superseding)
+
+
+def in_force(rows: Sequence[S]) -> S | None:
+    """Of rows in ``seq`` order, the latest that no later one supersedes."""
+    superseded = {r.supersedes_seq for r in rows if r.supersedes_seq is not None}
+    standing = [r for r in rows if r.seq not in superseded]
     return standing[-1] if standing else None
 
 

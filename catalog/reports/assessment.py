@@ -85,8 +85,8 @@ ASSESSMENT_COLUMNS = [
 
 def assessment_report(session: Session, facts: Facts, ctx: Any) -> Report:
     rubric: Rubric = ctx.rubric
-    ratings = {r.org.id: r for r in rate(session, facts, rubric, ctx.policy)}
     years = member_years(session, facts, ctx.policy)
+    ratings = {r.org.id: r for r in rate(session, facts, rubric, ctx.policy, years=years)}
     by_org_years: dict[int, list[Any]] = defaultdict(list)
     for year in years.values():
         by_org_years[year.org_id].append(year)

@@ -31,6 +31,7 @@ from catalog.evidence.projections import RowsCheck
 from catalog.library.themes import Theme
 from catalog.org.models import OrgNode
 from catalog.org.tree import Kind
+from catalog.records.entries import in_force
 from catalog.reports.facts import Facts, members_reached, theme_seconds
 from catalog.reports.models import ReportCardRow
 from catalog.reports.must_watch import must_watch_report
@@ -91,12 +92,9 @@ def due_day(month: str, due_days: int) -> date:
 
 
 def current_card(session: Session, org_id: int, month: str) -> ReportCardRow | None:
-    found = session.scalars(select(ReportCardRow).where(
+    return in_force(session.scalars(select(ReportCardRow).where(
         ReportCardRow.org_id == org_id, ReportCardRow.month == month)
-        .order_by(ReportCardRow.seq)).all()
-    superseded = {r.supersedes_seq for r in found if r.supersedes_seq is not None}
-    standing = [r for r in found if r.seq not in superseded]
-    return standing[-1] if standing else None
+        .order_by(ReportCardRow.seq)).all())
 
 
 def card_state(row: ReportCardRow | None, month: str, today: date, due_days: int) -> str:

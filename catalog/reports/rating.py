@@ -194,10 +194,13 @@ def mark_admins(session: Session, facts: Facts) -> None:
 
 
 def rate(session: Session, facts: Facts, rubric: Rubric, policy: Policy,
-         manual: Mapping[int, Mapping[str, float]] | None = None) -> list[Rating]:
+         manual: Mapping[int, Mapping[str, float]] | None = None,
+         years: Mapping[int, MemberYear] | None = None) -> list[Rating]:
+    """``years``: the member years when the caller has them already (the assessment)."""
     manual = manual or {}
     mark_admins(session, facts)
-    years = member_years(session, facts, policy)
+    if years is None:
+        years = member_years(session, facts, policy)
     by_org_years: dict[int, list[MemberYear]] = {}
     for year in years.values():
         by_org_years.setdefault(year.org_id, []).append(year)

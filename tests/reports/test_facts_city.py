@@ -290,3 +290,42 @@ def test_session_facts_properties(roster: int, shares: list[int], others: int,
     assert facts.expected == roster - exempt
     assert facts.haves()["notice"] == ("missing" if notice is None else
                                        "late" if notice > 0 else "done")
+
+
+def test_the_overview_of_the_city_is_the_oracle_summed_by_organization(town: Town) -> None:
+    """The per-organization figures (overview, issue 18.1) summed from the oracle's own
+    sessions, apart from catalog/reports/builders.py."""
+    from statistics import fmean
+
+    from catalog.reports.builders import Context, overview
+
+    now = town.city.now
+    period = parse_period("2027", ZONE)
+    with town.db.session() as session:
+        node = session.get_one(OrgNode, town.city.city_id)
+        facts = load(session, node, period, Policy(), now)
+        got = {r["org_id"]: r for r in overview(session, facts, Context(Policy(), 180, now)).rows}
+    expected = oracle_sessions(town.rows, f"/{town.city.city_id}/", period.start, period.end,
+                               now)
+    starts = {s["id"]: s["starts_at"] for s in town.rows.sessions}
+    by_org: dict[int, list[tuple[int, dict[str, Any]]]] = {}
+    for sid, s in expected.items():
+        by_org.setdefault(s["org_id"], []).append((sid, s))
+    assert set(got) >= set(by_org)
+    for org_id, found in by_org.items():
+        regular = [(sid, s) for sid, s in found if s["kind"] != "makeup"]
+        due = [(sid, s) for sid, s in regular if starts[sid] <= now]
+        held = [s for _, s in due if s["held"]]
+        rated = [s for s in held if s["rate"] is not None]
+        meets = [s for s in rated if (s["present"] + s["late"]) / s["expected"]
+                 >= (0.75 if s["kind"] == "elective" else 0.85)]
+        line = got[org_id]
+        assert line["planned"] == len(regular) and line["due"] == len(due)
+        assert line["held"] == len(held)
+        assert line["mean_rate"] == (round(fmean(s["rate"] for s in rated), 4) if rated
+                                     else None)
+        assert line["meeting_share"] == (round(len(meets) / len(rated), 4) if rated
+                                         else None)
+        complete = [s for _, s in due if all(v == "done" for v in s["haves"].values())]
+        assert line["complete_share"] == (round(len(complete) / len(due), 4) if due else None)
+        assert line["late_entries"] == sum(s["late_entries"] for _, s in found)

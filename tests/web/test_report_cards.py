@@ -8,21 +8,9 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select, text
-from yj_hall import JSON, Hall, month_of_records, stock
+from yj_hall import JSON, Hall, month_of_records, node_ids, stock
 
-from catalog import org
 from catalog.reports.models import ReportCardRow
-
-
-def _ids(hall: Hall) -> dict[str, int]:
-    with hall.db.session() as session:
-        city = org.ensure_city(session)
-        found = {"city": city.id}
-        for town in org.children(session, city):
-            found[town.name] = town.id
-            for home in org.children(session, town):
-                found[home.name] = home.id
-    return found
 
 
 def _months_back(month: str, back: int) -> str:
@@ -35,7 +23,7 @@ def _months_back(month: str, back: int) -> str:
 def test_generated_submitted_seen_by_the_town_late_and_missing(hall: Hall) -> None:
     stock(hall)
     running, month = month_of_records(hall)
-    ids = _ids(hall)
+    ids = node_ids(hall)
     csrf = hall.sign_in("dongcun")
     page = hall.client.get(f"/org/{ids['东村党支部']}/reports?kind=card&period={month}")
     assert page.status_code == 200
@@ -93,7 +81,7 @@ def test_generated_submitted_seen_by_the_town_late_and_missing(hall: Hall) -> No
 
 
 def test_bad_cards_are_refused_and_nothing_is_written(hall: Hall) -> None:
-    ids = _ids(hall)
+    ids = node_ids(hall)
     csrf = hall.sign_in("dongcun")
     headers = {**JSON, "x-csrf-token": csrf}
     ahead = date.today().replace(day=1)

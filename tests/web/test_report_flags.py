@@ -7,20 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from yj_hall import Hall, play
-
-from catalog import org
-
-
-def _ids(hall: Hall) -> dict[str, int]:
-    with hall.db.session() as session:
-        city = org.ensure_city(session)
-        found = {"city": city.id}
-        for town in org.children(session, city):
-            found[town.name] = town.id
-            for home in org.children(session, town):
-                found[home.name] = home.id
-    return found
+from yj_hall import Hall, node_ids, play
 
 
 def _month(hall: Hall) -> str:
@@ -47,7 +34,7 @@ def _sign_in_from_one_phone(hall: Hall, session_id: int, people: list[tuple[str,
 def test_one_device_signing_in_four_fires_and_three_does_not(hall: Hall) -> None:
     running = hall.session(timedelta(minutes=-10))
     month = _month(hall)
-    ids = _ids(hall)
+    ids = node_ids(hall)
     _sign_in_from_one_phone(hall, running, [("0001", "张三"), ("0002", "李四"),
                                             ("0003", "王五")])
     assert not [f for f in _flags(hall, ids["东村党支部"], month)
@@ -60,7 +47,7 @@ def test_one_device_signing_in_four_fires_and_three_does_not(hall: Hall) -> None
 def test_the_fourth_member_from_the_same_phone_is_a_device_burst(hall: Hall) -> None:
     running = hall.session(timedelta(minutes=-10))
     month = _month(hall)
-    ids = _ids(hall)
+    ids = node_ids(hall)
     _sign_in_from_one_phone(hall, running, [("0001", "张三"), ("0002", "李四"),
                                             ("0003", "王五"), ("0005", "钱七")])
     found = [f for f in _flags(hall, ids["东村党支部"], month) if f["flag"] == "device_burst"]
@@ -74,7 +61,7 @@ def test_the_fourth_member_from_the_same_phone_is_a_device_burst(hall: Hall) -> 
 def test_a_silent_station_is_flagged_and_a_busy_one_is_not(hall: Hall) -> None:
     now = datetime.now(UTC)
     month = _month(hall)
-    ids = _ids(hall)
+    ids = node_ids(hall)
     play(hall, "CG-001", now - timedelta(days=2), 600, None)
     quiet = {(f["organization"], f["station"]) for f in _flags(hall, ids["城关镇"], month)
              if f["flag"] == "ledger_quiet"}

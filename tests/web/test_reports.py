@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from yj_hall import Hall, month_of_records, stock
+from yj_hall import Hall, month_of_records, node_ids, stock
 
 from catalog.attendance import Policy, session_figures, session_standings
 from catalog.planning.models import StudySession
@@ -41,22 +41,10 @@ def test_session_rows_agree_with_the_session_page(hall: Hall) -> None:
     assert {h: line[f"have_{h}"] for h in haves} == haves
 
 
-def _nodes(hall: Hall) -> dict[str, int]:
-    from catalog import org
-
-    with hall.db.session() as session:
-        city = org.ensure_city(session)
-        found = {city.name: city.id, "city": city.id}
-        for town in org.children(session, city):
-            found[town.name] = town.id
-            for home in org.children(session, town):
-                found[home.name] = home.id
-    return found
-
 
 def test_the_page_its_json_twin_and_the_csv(hall: Hall) -> None:
     running, month = month_of_records(hall)
-    nodes = _nodes(hall)
+    nodes = node_ids(hall)
     hall.sign_in("chengguan")
     page = hall.client.get(f"/org/{nodes['城关镇']}/reports?kind=overview&period={month}")
     assert page.status_code == 200
@@ -78,7 +66,7 @@ def test_the_page_its_json_twin_and_the_csv(hall: Hall) -> None:
 
 def test_each_caller_sees_only_its_part_of_the_tree(hall: Hall) -> None:
     _, month = month_of_records(hall)
-    nodes = _nodes(hall)
+    nodes = node_ids(hall)
 
     def status(user: str, node: str) -> int:
         hall.sign_in(user)
@@ -96,7 +84,7 @@ def test_each_caller_sees_only_its_part_of_the_tree(hall: Hall) -> None:
 
 
 def test_bad_kind_and_period_are_clear_errors(hall: Hall) -> None:
-    nodes = _nodes(hall)
+    nodes = node_ids(hall)
     hall.sign_in("admin")
     bad = hall.client.get(f"/api/org/{nodes['city']}/reports/overview?period=2027-13",
                           headers={"accept": "application/json"})
@@ -136,7 +124,7 @@ def test_the_cli_prints_a_table_and_writes_json(hall: Hall, tmp_path: Any) -> No
 def test_every_kind_has_its_page_and_json_twin(hall: Hall, kind: str) -> None:
     stock(hall)
     _, month = month_of_records(hall)
-    nodes = _nodes(hall)
+    nodes = node_ids(hall)
     if kind == "must-watch":
         from datetime import date
 
