@@ -200,8 +200,11 @@ def organizations_under(session: Session, node: OrgNode) -> dict[int, OrgFacts]:
 
 
 def scoped_sessions(node: OrgNode, period: Period) -> Any:
-    return (select(StudySession.id).join(OrgNode, OrgNode.id == StudySession.org_id)
-            .where(OrgNode.path.startswith(node.path), StudySession.cancelled_at.is_(None),
+    # By organization first: SQLite would otherwise walk the whole city's year by the
+    # starts_at index for one organization (65 ms → 0.7 ms a query).
+    orgs = select(OrgNode.id).where(OrgNode.path.startswith(node.path))
+    return (select(StudySession.id)
+            .where(StudySession.org_id.in_(orgs), StudySession.cancelled_at.is_(None),
                    StudySession.starts_at >= period.start, StudySession.starts_at < period.end))
 
 

@@ -28,6 +28,14 @@ from indexer.pipeline import Scanner
 pytestmark = [pytest.mark.ffmpeg, pytest.mark.browser]
 
 
+def _local_today() -> date:
+    """The stations' day (Asia/Shanghai), not the test machine's (UTC): 8 hours apart."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
 @pytest.fixture
 def town(tmp_path: Path, db_url: str, demo_library: Path) -> Iterator[tuple[str, Database,
                                                                              dict[str, Any]]]:
@@ -38,7 +46,7 @@ def town(tmp_path: Path, db_url: str, demo_library: Path) -> Iterator[tuple[str,
     with db.transaction() as session:
         nodes = demo_org.build(session)
         dance = session.scalars(select(Item).where(Item.rel_path.like("%广场舞%"))).one()
-        today = date.today()
+        today = _local_today()
         planning.mark_must_watch(session, dance.id, nodes["城关镇"], today - timedelta(days=1),
                                  today + timedelta(days=20), [nodes["东村党支部"]])
         station = session.get_one(OrgNode, nodes["东村站点"].id)
@@ -66,7 +74,7 @@ def test_an_organizer_builds_a_session_and_the_tv_plays_it(
     row.get_by_label("标题").fill("本月主题党日")
     # Tomorrow: the notice then goes out before the start whatever the hour of the run
     # (the TV mode shows the next session when there is none today).
-    row.get_by_label("日期").fill((date.today() + timedelta(days=1)).isoformat())
+    row.get_by_label("日期").fill((_local_today() + timedelta(days=1)).isoformat())
     row.get_by_role("button", name="建立").click()
     page.wait_for_url("**/sessions/*")
     assert page.locator("h1").inner_text().startswith("本月主题党日")
